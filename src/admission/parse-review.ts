@@ -1,0 +1,79 @@
+import type { AdmissionApiVersion, AdmissionRequest, AdmissionReviewRequest, Operation } from './types';
+
+export type ParsedReview = { ok: true; review: AdmissionReviewRequest } | { ok: false; message: string };
+
+const API_VERSIONS: readonly AdmissionApiVersion[] = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
+const OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
+/** Istio objects nest a few dozen levels at most; far deeper input is an attack on the validators' recursion. */
+export const MAX_NESTING_DEPTH = 100;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isGvk = (v: unknown): boolean =>
+  isRecord(v) &&
+  typeof v.group === 'string' &&
+  typeof v.version === 'string' &&
+  typeof v.kind === 'string' &&
+  v.kind !== '';
+
+/** Depth of the deepest value, measured without recursion so hostile input cannot overflow the stack here. */
+export function nestingDepth(root: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+/** Checks that a parsed body is an AdmissionReview meshguard can answer; every refusal says what is wrong. */
+export function parseAdmissionReview(body: unknown): ParsedReview {
+  if (!isRecord(body)) return { ok: false, message: 'body must be a JSON object (an AdmissionReview)' };
+  if (body.kind !== 'AdmissionReview')
+    return { ok: false, message: `kind must be "AdmissionReview", got ${JSON.stringify(body.kind ?? null)}` };
+  if (!API_VERSIONS.includes(body.apiVersion as AdmissionApiVersion)) {
+    return {
+      ok: false,
+      message: `apiVersion must be "admission.k8s.io/v1" (or v1beta1), got ${JSON.stringify(body.apiVersion ?? null)}`,
+    };
+  }
+  const request = body.request;
+  if (!isRecord(request))
+    return { ok: false, message: 'request is missing: an AdmissionReview sent for review carries a request' };
+  if (typeof request.uid !== 'string' || request.uid === '')
+    return { ok: false, message: 'request.uid is missing or not a string' };
+  if (!OPERATIONS.includes(request.operation as Operation)) {
+    return {
+      ok: false,
+      message: `request.operation must be one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(request.operation ?? null)}`,
+    };
+  }
+  if (!isGvk(request.kind)) return { ok: false, message: 'request.kind must be {group, version, kind}' };
+  if (request.resource !== undefined && !isRecord(request.resource))
+    return { ok: false, message: 'request.resource must be an object' };
+  const op = request.operation as Operation;
+  if ((op === 'CREATE' || op === 'UPDATE') && !isRecord(request.object)) {
+    return { ok: false, message: `request.object is missing: a ${op} review must carry the object` };
+  }
+  if (
+    op === 'UPDATE' &&
+    request.oldObject !== undefined &&
+    request.oldObject !== null &&
+    !isRecord(request.oldObject)
+  ) {
+    return { ok: false, message: 'request.oldObject must be an object' };
+  }
+  for (const name of ['name', 'namespace'] as const) {
+    if (request[name] !== undefined && typeof request[name] !== 'string')
+      return { ok: false, message: `request.${name} must be a string` };
+  }
+  if (request.dryRun !== undefined && typeof request.dryRun !== 'boolean')
+    return { ok: false, message: 'request.dryRun must be a boolean' };
+  if (nestingDepth(body, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    return { ok: false, message: `the review nests deeper than ${MAX_NESTING_DEPTH} levels; no Istio object does` };
+  }
+  return { ok: true, review: body as unknown as AdmissionReviewRequest & { request: AdmissionRequest } };
+}

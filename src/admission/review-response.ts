@@ -1,0 +1,15 @@
+import type { Verdict } from '../engine/types';
+import type { AdmissionReviewRequest, AdmissionReviewResponse } from './types';
+import { denialMessage, sortFindings, warningLine } from './verdict-message';
+
+/** Builds the AdmissionReview the API server expects back: same apiVersion and kind, the request's uid. */
+export function reviewResponse(review: AdmissionReviewRequest, verdict: Verdict): AdmissionReviewResponse {
+  const response: AdmissionReviewResponse['response'] = { uid: review.request.uid, allowed: verdict.allowed };
+  if (verdict.handled) {
+    if (!verdict.allowed) {
+      response.status = { code: 403, reason: 'Forbidden', message: denialMessage(verdict.object, verdict.violations, verdict.exemptionHelp) };
+    }
+    if (verdict.warnings.length > 0) response.warnings = sortFindings(verdict.warnings).map(warningLine);
+  }
+  return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response };
+}

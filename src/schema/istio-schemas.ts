@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import { packageRoot } from '../package-root';
+import { type CelValidator, compileCelValidator } from './cel/compile-cel-rules';
+import { blocksCel, type FieldError } from './field-error';
+import { type IstioKind, KindRegistry, parseApiVersion } from './kind-registry';
+import { validateListTypes } from './list-types';
+import { validateObjectMeta } from './object-meta';
+import { envelopeSchema, toFieldErrors } from './structural-errors';
+
+/**
+ * `webhook`: the API server has already pruned unknown fields and checked metadata, so neither is reported.
+ * `offline`: as `kubectl apply --validate=strict` would judge a file: unknown fields and bad metadata are errors.
+ */
+export type SchemaMode = 'webhook' | 'offline';
+
+export type SchemaOutcome =
+  /** `celSkipped`: structural errors stopped the CEL pass, as in the API server; more may follow once fixed. */
+  | { served: true; kind: IstioKind; errors: FieldError[]; celSkipped: boolean }
+  | { served: false; reason: string };
+
+interface CompiledKind {
+  kind: IstioKind;
+  envelope: ReturnType<typeof envelopeSchema>;
+  webhook: ValidateFunction;
+  offline: ValidateFunction;
+  cel: CelValidator;
+}
+
+/** Validates Istio objects the way the API server does against Istio's CRDs: structural schema, then CEL rules. */
+export class IstioSchemas {
+  private readonly compiled = new Map<string, CompiledKind>();
+
+  constructor(
+    readonly registry: KindRegistry,
+    validators: Record<string, ValidateFunction>,
+  ) {
+    for (const kind of registry.kinds) {
+      const webhook = validators[kind.kind];
+      const offline = validators[`${kind.kind}__strict`];
+      if (!webhook || !offline)
+        throw new Error(`meshguard: no precompiled validator for ${kind.kind}; run \`npm run build\``);
+      this.compiled.set(`${kind.group}/${kind.kind}`, {
+        kind,
+        envelope: envelopeSchema(kind.schema),
+        webhook,
+        offline,
+        cel: compileCelValidator(kind.schema),
+      });
+    }
+  }
+
+  /** Loads the validators `npm run generate` precompiled, so start-up never runs the ajv compiler. */
+  static load(): IstioSchemas {
+    const root = packageRoot();
+    const registry = KindRegistry.load(join(root, 'schemas/generated/crds.json'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const validators = require(join(root, 'schemas/generated/validators.js')) as Record<string, ValidateFunction>;
+    return new IstioSchemas(registry, validators);
+  }
+
+  get celRuleCount(): number {
+    let n = 0;
+    for (const c of this.compiled.values()) n += c.cel.ruleCount;
+    return n;
+  }
+
+  validate(object: Record<string, unknown>, mode: SchemaMode): SchemaOutcome {
+    const apiVersion = object.apiVersion;
+    const kindName = object.kind;
+    if (typeof apiVersion !== 'string' || apiVersion === '') return { served: false, reason: 'apiVersion is not set' };
+    if (typeof kindName !== 'string' || kindName === '') return { served: false, reason: 'kind is not set' };
+    const { group, version } = parseApiVersion(apiVersion);
+    const lookup = this.registry.lookup({ group, version, kind: kindName });
+    if (!lookup.ok) return { served: false, reason: lookup.reason };
+    const compiled = this.compiled.get(`${group}/${kindName}`) as CompiledKind;
+
+    const errors: FieldError[] = [];
+    if (mode === 'offline') errors.push(...validateObjectMeta(object));
+    const validate = mode === 'offline' ? compiled.offline : compiled.webhook;
+    if (!validate(object)) errors.push(...toFieldErrors(validate.errors ?? [], object, compiled.envelope));
+    errors.push(...validateListTypes(object, compiled.kind.schema));
+    // Metadata is checked by the API server before the object's schema; only schema errors stop the CEL pass.
+    const celSkipped = errors.some((e) => e.origin === 'schema' && blocksCel(e));
+    if (!celSkipped) errors.push(...compiled.cel.validate(object));
+    return { served: true, kind: compiled.kind, errors, celSkipped };
+  }
+}

@@ -1,0 +1,78 @@
+import { type FieldError, fieldError } from './field-error';
+import { field, formatPath, index, key, type PathSegment } from './field-path';
+import type { StructuralSchema } from './json-schema';
+
+/**
+ * `x-kubernetes-list-type: set|map` promise unique items (or unique map keys); the API server rejects duplicates
+ * before any webhook runs, so the offline mode must too.
+ */
+export function validateListTypes(object: unknown, schema: StructuralSchema): FieldError[] {
+  const out: FieldError[] = [];
+  walk(object, schema, [], out);
+  return out;
+}
+
+function hasListTypes(schema: StructuralSchema, memo: WeakMap<StructuralSchema, boolean>): boolean {
+  const known = memo.get(schema);
+  if (known !== undefined) return known;
+  memo.set(schema, false);
+  const children: StructuralSchema[] = [
+    ...Object.values(schema.properties ?? {}),
+    ...(schema.items ? [schema.items] : []),
+    ...(typeof schema.additionalProperties === 'object' ? [schema.additionalProperties] : []),
+  ];
+  const result = schema['x-kubernetes-list-type'] !== undefined || children.some((c) => hasListTypes(c, memo));
+  memo.set(schema, result);
+  return result;
+}
+
+const memo = new WeakMap<StructuralSchema, boolean>();
+
+function walk(data: unknown, schema: StructuralSchema, path: PathSegment[], out: FieldError[]): void {
+  if (!hasListTypes(schema, memo) || data === null || typeof data !== 'object') return;
+  if (Array.isArray(data)) {
+    const listType = schema['x-kubernetes-list-type'];
+    if (listType === 'set' || listType === 'map')
+      checkUnique(data, listType, schema['x-kubernetes-list-map-keys'] ?? [], path, out);
+    const items = schema.items;
+    if (items) {
+      for (let i = 0; i < data.length; i++) walk(data[i], items, [...path, index(i)], out);
+    }
+    return;
+  }
+  const record = data as Record<string, unknown>;
+  for (const [name, value] of Object.entries(record)) {
+    const prop = schema.properties?.[name];
+    if (prop) walk(value, prop, [...path, field(name)], out);
+    else if (typeof schema.additionalProperties === 'object')
+      walk(value, schema.additionalProperties, [...path, key(name)], out);
+  }
+}
+
+function checkUnique(
+  items: unknown[],
+  listType: 'set' | 'map',
+  mapKeys: string[],
+  path: PathSegment[],
+  out: FieldError[],
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const identity =
+      listType === 'set'
+        ? JSON.stringify(item)
+        : JSON.stringify(
+            mapKeys.map((k) =>
+              item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[k] : undefined,
+            ),
+          );
+    if (seen.has(identity)) {
+      const shown =
+        listType === 'set'
+          ? item
+          : `map[string]interface {}{${mapKeys.map((k) => `"${k}":${JSON.stringify((item as Record<string, unknown>)[k])}`).join(', ')}}`;
+      out.push(fieldError('Duplicate', formatPath([...path, index(i)]), '', 'schema', { value: shown }));
+    }
+    seen.add(identity);
+  });
+}

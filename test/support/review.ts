@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { AdmissionReviewRequest, Operation } from '../../src/admission/types';
+
+const PLURALS: Record<string, string> = {
+  VirtualService: 'virtualservices',
+  DestinationRule: 'destinationrules',
+  Gateway: 'gateways',
+  ServiceEntry: 'serviceentries',
+  Sidecar: 'sidecars',
+  PeerAuthentication: 'peerauthentications',
+  AuthorizationPolicy: 'authorizationpolicies',
+  RequestAuthentication: 'requestauthentications',
+  Telemetry: 'telemetries',
+};
+
+/** Wraps an object in the AdmissionReview the API server would send for it. */
+export function reviewFor(
+  object: Record<string, unknown>,
+  operation: Operation = 'CREATE',
+  extra: { oldObject?: Record<string, unknown>; dryRun?: boolean } = {},
+): AdmissionReviewRequest {
+  const [group, version] = String(object.apiVersion).split('/') as [string, string];
+  const kind = String(object.kind);
+  const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: randomUUID(),
+      kind: { group, version, kind },
+      resource: { group, version, resource: PLURALS[kind] ?? `${kind.toLowerCase()}s` },
+      name: meta.name,
+      namespace: meta.namespace ?? 'default',
+      operation,
+      userInfo: { username: 'test-user' },
+      object: operation === 'DELETE' ? null : object,
+      oldObject: extra.oldObject ?? (operation === 'DELETE' ? object : null),
+      dryRun: extra.dryRun ?? false,
+    },
+  };
+}
