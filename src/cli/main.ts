@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { packageRoot } from '../package-root';
 import { serveCommand } from './serve-command';
 
@@ -10,6 +10,13 @@ const program = new Command('meshguard')
   .version((JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError()
   .addCommand(serveCommand());
+
+// Exit 2 for usage errors (unknown option, bad value), as CI scripts expect; 1 is kept for "denied".
+const usageExit = (err: CommanderError): never => {
+  process.exit(['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2);
+};
+program.exitOverride(usageExit);
+for (const command of program.commands) command.exitOverride(usageExit);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`meshguard: ${(err as Error).message}\n`);

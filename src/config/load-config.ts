@@ -34,7 +34,7 @@ const validators = new WeakMap<readonly AnyPolicy[], ReturnType<Ajv['compile']>>
 function configValidator(policies: readonly AnyPolicy[]) {
   let v = validators.get(policies);
   if (v === undefined) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     addFormats(ajv, ['date-time']);
     v = ajv.compile(configSchema(policies));
     validators.set(policies, v);

@@ -12,7 +12,7 @@ let ajv: Ajv | undefined;
 function schemaPolicyAjv(): Ajv {
   if (ajv === undefined) {
     // strict: a misspelt keyword in a platform team's schema is a load error, not a rule that silently passes.
-    ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+    ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
     addFormats(ajv);
   }
   return ajv;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { EngineContext } from '../engine/evaluate';
 import { classifyRequestError, type RequestErrorShape } from './error-reasons';
@@ -28,7 +28,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit,
     loggerInstance: options.logger,
     // One decision line per review is logged by the route; Fastify's two lines per request would only add noise.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 

@@ -16,12 +16,13 @@ export interface TestServer {
 }
 
 /** The real server on 127.0.0.1 with a fresh CA and serving certificate, logs captured in memory. */
-export async function startTestServer(options: { bodyLimit?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { bodyLimit?: number; configYaml?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'meshguard-test-'));
   const ca = await createCertificateAuthority('meshguard test CA', 1);
   const serving = await issueServingCertificate(ca, ['localhost', '127.0.0.1'], 1);
   writeFileSync(join(dir, 'tls.crt'), serving.certPem);
   writeFileSync(join(dir, 'tls.key'), serving.keyPem);
+  if (options.configYaml !== undefined) writeFileSync(join(dir, 'config.yaml'), options.configYaml);
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -39,6 +40,7 @@ export async function startTestServer(options: { bodyLimit?: number } = {}): Pro
     metricsHost: '127.0.0.1',
     bodyLimit: options.bodyLimit ?? 6 * 1024 * 1024,
     logLevel: 'info',
+    configFile: options.configYaml === undefined ? undefined : join(dir, 'config.yaml'),
     logger: pino({ level: 'info' }, sink),
   });
   return {
