@@ -1,9 +1,34 @@
 import type { AnyPolicy } from '../src/engine/policy';
+import circuitBreakerBounds from './circuit-breaker-bounds';
+import circuitBreakerRequired from './circuit-breaker-required';
+import denyAllDefault from './deny-all-default';
+import egressRegistryOnly from './egress-registry-only';
+import faultInjection from './fault-injection';
+import gatewayTls from './gateway-tls';
+import hostWildcards from './host-wildcards';
+import jwtRules from './jwt-rules';
 import mtlsMode from './mtls-mode';
+import retryTimeoutBudget from './retry-timeout-budget';
+import routeWeights from './route-weights';
 import schema from './schema';
+import tracingSampling from './tracing-sampling';
 
 /**
  * Every policy meshguard knows, in the order findings are evaluated. The single source the engine, the
  * configuration schema, `meshguard policies`, the docs table and the chart's webhook rules are derived from.
  */
-export const policies: readonly AnyPolicy[] = [schema, mtlsMode] as AnyPolicy[];
+export const policies: readonly AnyPolicy[] = [
+  schema,
+  mtlsMode,
+  routeWeights,
+  retryTimeoutBudget,
+  faultInjection,
+  denyAllDefault,
+  jwtRules,
+  hostWildcards,
+  egressRegistryOnly,
+  circuitBreakerBounds,
+  circuitBreakerRequired,
+  tracingSampling,
+  gatewayTls,
+] as AnyPolicy[];

@@ -1,6 +1,7 @@
 import { definePolicy, type PolicyFinding } from '../../src/engine/policy';
 import { DEFAULT_MESH_DOMAIN_SUFFIXES, isInMeshHost } from '../../src/policy-helpers/hosts';
-import { asRecord, asRecords, asString, dig, type Json, specOf } from '../../src/policy-helpers/object-access';
+import { asRecord, asString, dig, type Json, specOf } from '../../src/policy-helpers/object-access';
+import { trafficPolicies } from '../../src/policy-helpers/traffic-policies';
 
 interface Params {
   requireExplicitStrict: boolean;
@@ -41,18 +42,10 @@ function checkPeerAuthentication(spec: Json, params: Params): PolicyFinding[] {
 
 /** Every place a DestinationRule can set client TLS: top level, per port, per subset and per subset port. */
 function tlsSettings(spec: Json): Array<{ path: string; tls: Json }> {
-  const out: Array<{ path: string; tls: Json }> = [];
-  const fromPolicy = (policy: unknown, base: string) => {
-    const tls = asRecord(dig(policy, 'tls'));
-    if (tls) out.push({ path: `${base}.tls`, tls });
-    asRecords(dig(policy, 'portLevelSettings')).forEach((p, i) => {
-      const portTls = asRecord(p.tls);
-      if (portTls) out.push({ path: `${base}.portLevelSettings[${i}].tls`, tls: portTls });
-    });
-  };
-  fromPolicy(spec.trafficPolicy, 'spec.trafficPolicy');
-  asRecords(spec.subsets).forEach((s, i) => fromPolicy(s.trafficPolicy, `spec.subsets[${i}].trafficPolicy`));
-  return out;
+  return trafficPolicies(spec).flatMap(({ path, policy }) => {
+    const tls = asRecord(policy.tls);
+    return tls ? [{ path: `${path}.tls`, tls }] : [];
+  });
 }
 
 function checkDestinationRule(spec: Json, params: Params): PolicyFinding[] {
@@ -81,7 +74,8 @@ function checkDestinationRule(spec: Json, params: Params): PolicyFinding[] {
 
 export default definePolicy<Params>({
   id: 'mtls-mode',
-  summary: 'Mutual TLS stays STRICT: no PERMISSIVE or DISABLE PeerAuthentication, no plaintext DestinationRule to in-mesh hosts.',
+  summary:
+    'Mutual TLS stays STRICT: no PERMISSIVE or DISABLE PeerAuthentication, no plaintext DestinationRule to in-mesh hosts.',
   appliesTo: [
     { group: 'security.istio.io', kind: 'PeerAuthentication' },
     { group: 'networking.istio.io', kind: 'DestinationRule' },
@@ -98,6 +92,8 @@ export default definePolicy<Params>({
   },
   check(object, ctx) {
     const spec = specOf(object);
-    return object.kind === 'PeerAuthentication' ? checkPeerAuthentication(spec, ctx.params) : checkDestinationRule(spec, ctx.params);
+    return object.kind === 'PeerAuthentication'
+      ? checkPeerAuthentication(spec, ctx.params)
+      : checkDestinationRule(spec, ctx.params);
   },
 });

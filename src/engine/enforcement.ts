@@ -6,7 +6,11 @@ import type { EnforcementAction } from './types';
  * The action for a policy in a namespace: the first namespace override that names both wins, else the policy's
  * configured action. `warn-only` enforcement then turns deny into warn, so a rollout can start without risk.
  */
-export function resolveAction(configured: ConfiguredPolicy, namespace: string, config: EngineConfig): EnforcementAction {
+export function resolveAction(
+  configured: ConfiguredPolicy,
+  namespace: string,
+  config: EngineConfig,
+): EnforcementAction {
   let action = configured.action;
   for (const override of config.namespaceOverrides) {
     const forPolicy = override.policies[configured.policy.id];

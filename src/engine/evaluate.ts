@@ -24,7 +24,8 @@ function metaOf(object: KubeObject | undefined): Record<string, unknown> {
 function objectRef(input: EvaluationInput, object: KubeObject | undefined, namespace: string): ObjectRef {
   const meta = metaOf(object);
   const name =
-    input.name || (typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '');
+    input.name ||
+    (typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '');
   return {
     apiVersion: typeof object?.apiVersion === 'string' ? object.apiVersion : `${input.gvk.group}/${input.gvk.version}`,
     kind: input.gvk.kind,
@@ -34,16 +35,31 @@ function objectRef(input: EvaluationInput, object: KubeObject | undefined, names
 }
 
 /** A policy that throws is a meshguard bug; it must not let the object through unexamined, nor crash the server. */
-function runPolicy(configured: ConfiguredPolicy, object: KubeObject, ctx: PolicyContext<Record<string, unknown>>): PolicyFinding[] {
+function runPolicy(
+  configured: ConfiguredPolicy,
+  object: KubeObject,
+  ctx: PolicyContext<Record<string, unknown>>,
+): PolicyFinding[] {
   try {
     return configured.policy.check(object, ctx);
   } catch (err) {
-    return [{ path: '<root>', message: `meshguard could not evaluate this policy: ${(err as Error).message}`, hint: 'report this as a meshguard bug' }];
+    return [
+      {
+        path: '<root>',
+        message: `meshguard could not evaluate this policy: ${(err as Error).message}`,
+        hint: 'report this as a meshguard bug',
+      },
+    ];
   }
 }
 
 const byKindCache = new WeakMap<EngineConfig, Map<string, ConfiguredPolicy[]>>();
-function policiesFor(config: EngineConfig, group: string, kind: string, operation: EvaluationInput['operation']): ConfiguredPolicy[] {
+function policiesFor(
+  config: EngineConfig,
+  group: string,
+  kind: string,
+  operation: EvaluationInput['operation'],
+): ConfiguredPolicy[] {
   let cache = byKindCache.get(config);
   if (cache === undefined) {
     cache = new Map();
@@ -69,16 +85,27 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
   const operation = input.operation;
   // DELETE is judged on the object being deleted; CONNECT has nothing to judge.
   const subject = (operation === 'DELETE' ? input.oldObject : input.object) ?? undefined;
-  const namespace = input.namespace || (typeof metaOf(subject).namespace === 'string' ? (metaOf(subject).namespace as string) : '');
+  const namespace =
+    input.namespace || (typeof metaOf(subject).namespace === 'string' ? (metaOf(subject).namespace as string) : '');
   const ref = objectRef(input, subject, namespace);
-  const verdict = { handled: true as const, allowed: true, object: ref, violations: [] as JudgedFinding[], warnings: [] as JudgedFinding[], audits: [] as JudgedFinding[], exempted: [] as ExemptedFinding[] };
+  const verdict = {
+    handled: true as const,
+    allowed: true,
+    object: ref,
+    violations: [] as JudgedFinding[],
+    warnings: [] as JudgedFinding[],
+    audits: [] as JudgedFinding[],
+    exempted: [] as ExemptedFinding[],
+  };
   if (subject === undefined || operation === 'CONNECT') return verdict;
 
   const config = ctx.config;
   const now = ctx.now ?? new Date();
   const schemaErrors = (object: KubeObject): FieldError[] => {
     const outcome = ctx.schemas.validate(object, ctx.mode);
-    return outcome.served ? outcome.errors : [fieldError('Invalid', 'kind', outcome.reason, 'schema', { value: String(object.kind) })];
+    return outcome.served
+      ? outcome.errors
+      : [fieldError('Invalid', 'kind', outcome.reason, 'schema', { value: String(object.kind) })];
   };
   const oldObject = input.oldObject ?? undefined;
   const exemptable = new Set<string>();
@@ -93,6 +120,7 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
       namespace,
       meshRootNamespace: config.meshRootNamespace,
       now,
+      userInfo: input.userInfo,
       schemaErrors,
     };
     const findings = runPolicy(configured, subject, policyCtx);
@@ -101,7 +129,8 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
 
     const exemption = findExemption({ policyId: id, object: subject, kind, namespace, name: ref.name, now }, config);
     if (exemption.exempt) {
-      for (const f of findings) verdict.exempted.push({ ...f, policy: id, exemptedBy: exemption.by, reason: exemption.reason });
+      for (const f of findings)
+        verdict.exempted.push({ ...f, policy: id, exemptedBy: exemption.by, reason: exemption.reason });
       continue;
     }
 
@@ -111,7 +140,11 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
       preexisting = new Set(runPolicy(configured, oldObject, policyCtx).map((f) => f.path));
     }
     for (const { severity, ...f } of findings) {
-      const judged: JudgedFinding = { ...f, policy: id, action: severity === 'warning' && action === 'deny' ? 'warn' : action };
+      const judged: JudgedFinding = {
+        ...f,
+        policy: id,
+        action: severity === 'warning' && action === 'deny' ? 'warn' : action,
+      };
       if (exemption.note) judged.note = exemption.note;
       if (preexisting.has(f.path)) {
         judged.action = 'warn';
@@ -119,7 +152,8 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
       }
       if (judged.action === 'deny') {
         verdict.violations.push(judged);
-        if (config.annotationExemptions.enabled && !config.annotationExemptions.forbiddenPolicies.includes(id)) exemptable.add(id);
+        if (config.annotationExemptions.enabled && !config.annotationExemptions.forbiddenPolicies.includes(id))
+          exemptable.add(id);
       } else if (judged.action === 'warn') verdict.warnings.push(judged);
       else verdict.audits.push(judged);
     }
@@ -128,9 +162,11 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
   if (exemptable.size > 0) {
     return {
       ...verdict,
-      exemptionHelp: { policies: [...exemptable].sort(), latestUntil: new Date(now.getTime() + config.annotationExemptions.maxDurationMs).toISOString() },
+      exemptionHelp: {
+        policies: [...exemptable].sort(),
+        latestUntil: new Date(now.getTime() + config.annotationExemptions.maxDurationMs).toISOString(),
+      },
     };
   }
   return verdict;
 }
-

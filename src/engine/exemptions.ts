@@ -42,13 +42,19 @@ export function findExemption(s: ExemptionSubject, config: EngineConfig): Exempt
   const labels = objectLabels(s.object);
   for (const x of config.exemptions) {
     if (!(x.policies.includes('*') || x.policies.includes(s.policyId))) continue;
-    if (!matchesAny(x.namespaces, s.namespace) || !matchesAny(x.names, s.name) || !matchesAny(x.kinds, s.kind)) continue;
+    if (!matchesAny(x.namespaces, s.namespace) || !matchesAny(x.names, s.name) || !matchesAny(x.kinds, s.kind))
+      continue;
     if (!matchesLabels(x.labels, labels)) continue;
     if (x.until !== undefined && x.until.getTime() <= s.now.getTime()) {
       note = `the exemption at ${x.source} expired at ${x.until.toISOString()}`;
       continue;
     }
-    return { exempt: true, by: `configuration (${x.source})`, reason: x.reason, ...(x.until ? { until: x.until } : {}) };
+    return {
+      exempt: true,
+      by: `configuration (${x.source})`,
+      reason: x.reason,
+      ...(x.until ? { until: x.until } : {}),
+    };
   }
   const annotated = fromAnnotations(s, config);
   if (annotated.exempt) return annotated;
@@ -62,18 +68,24 @@ function fromAnnotations(s: ExemptionSubject, config: EngineConfig): ExemptionOu
   const ids = listed.split(',').map((x) => x.trim());
   if (!ids.includes(s.policyId)) return { exempt: false };
   const settings = config.annotationExemptions;
-  if (!settings.enabled) return { exempt: false, note: `exemption annotations are turned off in meshguard's configuration` };
+  if (!settings.enabled)
+    return { exempt: false, note: `exemption annotations are turned off in meshguard's configuration` };
   if (settings.forbiddenPolicies.includes(s.policyId)) {
     return { exempt: false, note: `policy ${s.policyId} cannot be exempted by annotation; ask the platform team` };
   }
   const untilText = annotations[EXEMPT_UNTIL_ANNOTATION];
   const reason = annotations[EXEMPT_REASON_ANNOTATION];
   if (untilText === undefined || !RFC3339.test(untilText) || Number.isNaN(Date.parse(untilText))) {
-    return { exempt: false, note: `exemption ignored: ${EXEMPT_UNTIL_ANNOTATION} must be an RFC 3339 date such as 2026-12-31T00:00:00Z` };
+    return {
+      exempt: false,
+      note: `exemption ignored: ${EXEMPT_UNTIL_ANNOTATION} must be an RFC 3339 date such as 2026-12-31T00:00:00Z`,
+    };
   }
-  if (reason === undefined || reason.trim() === '') return { exempt: false, note: `exemption ignored: ${EXEMPT_REASON_ANNOTATION} must say why` };
+  if (reason === undefined || reason.trim() === '')
+    return { exempt: false, note: `exemption ignored: ${EXEMPT_REASON_ANNOTATION} must say why` };
   const until = new Date(untilText);
-  if (until.getTime() <= s.now.getTime()) return { exempt: false, note: `the exemption annotation expired at ${until.toISOString()}` };
+  if (until.getTime() <= s.now.getTime())
+    return { exempt: false, note: `the exemption annotation expired at ${until.toISOString()}` };
   if (until.getTime() - s.now.getTime() > settings.maxDurationMs) {
     return {
       exempt: false,

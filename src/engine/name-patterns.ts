@@ -13,7 +13,10 @@ const cache = new Map<string, RegExp>();
 function patternRegExp(pattern: string): RegExp {
   let re = cache.get(pattern);
   if (re === undefined) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     re = new RegExp(`^${body}$`);
     cache.set(pattern, re);
   }
@@ -25,7 +28,10 @@ export function matchesAny(patterns: readonly string[] | undefined, value: strin
 }
 
 /** Kubernetes `matchLabels` semantics: every listed label present with that value. */
-export function matchesLabels(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function matchesLabels(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   if (selector === undefined) return true;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }

@@ -1,4 +1,4 @@
-import type { KubeObject, Operation } from '../admission/types';
+import type { KubeObject, Operation, UserInfo } from '../admission/types';
 import type { FieldError } from '../schema/field-error';
 import type { EnforcementAction } from './types';
 
@@ -19,6 +19,11 @@ export interface PolicyContext<Params> {
   /** Istio's root namespace (meshConfig.rootNamespace): a policy there applies to the whole mesh. */
   meshRootNamespace: string;
   now: Date;
+  /**
+   * Who sent the request, when known (webhook). Policies that guard DELETE need it: the namespace controller
+   * deletes every object of a namespace being deleted, and blocking it leaves the namespace stuck Terminating.
+   */
+  userInfo?: UserInfo;
   /** The object's Istio CRD schema errors, judged in the engine's mode (webhook or offline). */
   schemaErrors(object: KubeObject): FieldError[];
 }

@@ -1,4 +1,4 @@
-import type { GroupVersionKindRef, KubeObject, Operation } from '../admission/types';
+import type { GroupVersionKindRef, KubeObject, Operation, UserInfo } from '../admission/types';
 
 /** What the engine does with a finding, chosen by configuration, never by the policy that found it. */
 export type EnforcementAction = 'deny' | 'warn' | 'audit' | 'off';
@@ -51,6 +51,8 @@ export interface EvaluationInput {
   namespace?: string;
   name?: string;
   dryRun?: boolean;
+  /** Who sent the request (from the review); the CLI has none. */
+  userInfo?: UserInfo;
 }
 
 export type Verdict =

@@ -40,6 +40,7 @@ export const validateRoute: FastifyPluginCallback<ValidateRouteOptions> = (app, 
           namespace: req.namespace,
           name: req.name,
           dryRun: req.dryRun,
+          userInfo: req.userInfo,
         },
         engine,
       );
