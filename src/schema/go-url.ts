@@ -94,11 +94,11 @@ export class GoURL {
   escapedPath(): string {
     const { path, rawPath } = this.f;
     if (rawPath !== '' && validEncoded(rawPath, 'path')) {
-      const p = unescape(rawPath, 'path');
+      const p = unescapeAs(rawPath, 'path');
       if (p.ok && p.value === path) return fromBytes(rawPath);
     }
     if (path === '*') return '*';
-    return fromBytes(escape(path, 'path'));
+    return fromBytes(escapeAs(path, 'path'));
   }
 
   /** The query as Go's `URL.Query()` parses it: malformed pairs silently dropped, repeated keys kept in order. */
@@ -110,9 +110,9 @@ export class GoURL {
     for (const part of parts) {
       if (part === '' || part.includes(';')) continue;
       const eq = part.indexOf('=');
-      const k = unescape(eq < 0 ? part : part.slice(0, eq), 'queryComponent');
+      const k = unescapeAs(eq < 0 ? part : part.slice(0, eq), 'queryComponent');
       if (!k.ok) continue;
-      const v = unescape(eq < 0 ? '' : part.slice(eq + 1), 'queryComponent');
+      const v = unescapeAs(eq < 0 ? '' : part.slice(eq + 1), 'queryComponent');
       if (!v.ok) continue;
       const key = fromBytes(k.value);
       const values = out.get(key);
@@ -140,10 +140,10 @@ export function parseURL(rawURL: string, options: GoURLOptions = {}): GoURLResul
   if (hash < 0) return { ok: true, url: new GoURL(parsed.value) };
   const frag = raw.slice(hash + 1);
   if (frag === '') return { ok: true, url: new GoURL(parsed.value) };
-  const f = unescape(frag, 'fragment');
+  const f = unescapeAs(frag, 'fragment');
   if (!f.ok) return fail(`parse ${goQuote(raw)}: ${f.error}`);
   parsed.value.fragment = f.value;
-  parsed.value.rawFragment = escape(f.value, 'fragment') === frag ? '' : frag;
+  parsed.value.rawFragment = escapeAs(f.value, 'fragment') === frag ? '' : frag;
   return { ok: true, url: new GoURL(parsed.value) };
 }
 
@@ -224,10 +224,10 @@ function parse(rawURL: string, viaRequest: boolean, options: GoURLOptions): Resu
     url.omitHost = true;
   }
 
-  const path = unescape(rest, 'path');
+  const path = unescapeAs(rest, 'path');
   if (!path.ok) return path;
   url.path = path.value;
-  url.rawPath = escape(path.value, 'path') === rest ? '' : rest;
+  url.rawPath = escapeAs(path.value, 'path') === rest ? '' : rest;
   return { ok: true, value: url };
 }
 
@@ -262,13 +262,13 @@ function parseAuthority(
   if (!validUserinfo(userinfo)) return fail('net/url: invalid userinfo');
   const colon = userinfo.indexOf(':');
   if (colon < 0) {
-    const name = unescape(userinfo, 'userPassword');
+    const name = unescapeAs(userinfo, 'userPassword');
     if (!name.ok) return name;
     return { ok: true, value: { user: { username: name.value, password: undefined }, host: host.value } };
   }
-  const name = unescape(userinfo.slice(0, colon), 'userPassword');
+  const name = unescapeAs(userinfo.slice(0, colon), 'userPassword');
   if (!name.ok) return name;
-  const password = unescape(userinfo.slice(colon + 1), 'userPassword');
+  const password = unescapeAs(userinfo.slice(colon + 1), 'userPassword');
   if (!password.ok) return password;
   return { ok: true, value: { user: { username: name.value, password: password.value }, host: host.value } };
 }
@@ -286,20 +286,20 @@ function parseHost(scheme: string, host: string, strictColons: boolean): Result<
     if (close < 0) return fail("missing ']' in host");
     const colonPort = host.slice(close + 1);
     if (!validOptionalPort(colonPort)) return fail(`invalid port ${goQuote(colonPort)} after host`);
-    const port = unescape(colonPort, 'host');
+    const port = unescapeAs(colonPort, 'host');
     if (!port.ok) return port;
     const hostname = host.slice(1, close);
     // %25 starts the zone, which may %-encode more than the address part may.
     let unescaped: string;
     const zone = hostname.indexOf('%25');
     if (zone >= 0) {
-      const addressPart = unescape(hostname.slice(0, zone), 'host');
+      const addressPart = unescapeAs(hostname.slice(0, zone), 'host');
       if (!addressPart.ok) return addressPart;
-      const zonePart = unescape(hostname.slice(zone), 'zone');
+      const zonePart = unescapeAs(hostname.slice(zone), 'zone');
       if (!zonePart.ok) return zonePart;
       unescaped = addressPart.value + zonePart.value;
     } else {
-      const whole = unescape(hostname, 'host');
+      const whole = unescapeAs(hostname, 'host');
       if (!whole.ok) return whole;
       unescaped = whole.value;
     }
@@ -316,7 +316,7 @@ function parseHost(scheme: string, host: string, strictColons: boolean): Result<
     const colonPort = host.slice(colon);
     if (!validOptionalPort(colonPort)) return fail(`invalid port ${goQuote(colonPort)} after host`);
   }
-  return unescape(host, 'host');
+  return unescapeAs(host, 'host');
 }
 
 /** net/netip.ParseAddr, reduced to what parseHost needs: the address family, or Go's error text. */
@@ -481,7 +481,7 @@ function shouldEscape(c: number, mode: Mode): boolean {
   const ch = String.fromCharCode(c);
   if (mode === 'host' || mode === 'zone') {
     // Sub-delims, plus ':' and '[ ]' for port and IPv6, plus '< > "' which Parse rejects later if escaped.
-    if ("!$&'()*+,;=:[]<>\"".includes(ch)) return false;
+    if ('!$&\'()*+,;=:[]<>"'.includes(ch)) return false;
   }
   if ('-_.~'.includes(ch)) return false;
   if ('$&+,/:;=?@'.includes(ch)) {
@@ -504,7 +504,7 @@ function shouldEscape(c: number, mode: Mode): boolean {
   return true;
 }
 
-function unescape(s: string, mode: Mode): Result<string> {
+function unescapeAs(s: string, mode: Mode): Result<string> {
   let n = 0;
   let hasPlus = false;
   for (let i = 0; i < s.length; ) {
@@ -554,7 +554,7 @@ function unescape(s: string, mode: Mode): Result<string> {
 
 const UPPER_HEX = '0123456789ABCDEF';
 
-function escape(s: string, mode: Mode): string {
+function escapeAs(s: string, mode: Mode): string {
   let t = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -595,17 +595,21 @@ function unhex(c: number): number {
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+/** Whether every UTF-16 unit is ASCII, in which case the byte string is the string itself. */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 function toBytes(s: string): string {
-  if (ASCII_ONLY.test(s)) return s;
+  if (isAscii(s)) return s;
   let out = '';
   for (const b of utf8Encoder.encode(s)) out += String.fromCharCode(b);
   return out;
 }
 
 function fromBytes(b: string): string {
-  if (ASCII_ONLY.test(b)) return b;
+  if (isAscii(b)) return b;
   const bytes = new Uint8Array(b.length);
   for (let i = 0; i < b.length; i++) bytes[i] = b.charCodeAt(i);
   return utf8Decoder.decode(bytes);

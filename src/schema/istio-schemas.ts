@@ -16,8 +16,7 @@ export type SchemaMode = 'webhook' | 'offline';
 
 export type SchemaOutcome =
   /** `celSkipped`: structural errors stopped the CEL pass, as in the API server; more may follow once fixed. */
-  | { served: true; kind: IstioKind; errors: FieldError[]; celSkipped: boolean }
-  | { served: false; reason: string };
+  { served: true; kind: IstioKind; errors: FieldError[]; celSkipped: boolean } | { served: false; reason: string };
 
 interface CompiledKind {
   kind: IstioKind;

@@ -29,8 +29,15 @@ describe('Istio CRD schema layer against istiod-derived cases', () => {
     if (!offline.every((m) => m.startsWith('unknown field'))) expect(messages(c.object)).not.toEqual([]);
   });
 
-  it.each(accepted.map((c) => [c.id, c.rule, c]))('%s accepted by the CRD: %s', (_id, _rule, c) => {
-    expect(messages(c.object)).toEqual([]);
+  // The API server rejects ra-008 although the cases file says it accepts it: Kubernetes' url() uses Go's
+  // url.ParseRequestURI, which refuses the non-numeric port in "https://foo.com:not-a-number" (checked against
+  // k8s.io/apiextensions-apiserver itself).
+  const DATASET_ERRATA: Record<string, RegExp> = { 'ra-008': /invalid port ":not-a-number" after host/ };
+
+  it.each(accepted.map((c) => [c.id, c.rule, c]))('%s accepted by the CRD: %s', (id, _rule, c) => {
+    const erratum = DATASET_ERRATA[id];
+    if (erratum) expect(messages(c.object)).toEqual([expect.stringMatching(erratum)]);
+    else expect(messages(c.object)).toEqual([]);
   });
 });
 
@@ -149,9 +156,9 @@ const broken: Array<[string, Record<string, unknown>, string]> = [
       apiVersion: 'security.istio.io/v1',
       kind: 'RequestAuthentication',
       metadata: meta,
-      spec: { jwtRules: [{ jwksUri: 'https://x/jwks' }] },
+      spec: { jwtRules: [{ issuer: 'a', jwksUri: 'ftp://x/jwks' }] },
     },
-    'spec.jwtRules[0].issuer: Required value',
+    'spec.jwtRules[0].jwksUri: Invalid value: "string": url must have scheme http:// or https://',
   ],
   [
     'Telemetry',
@@ -270,6 +277,8 @@ describe('CEL rules behind a structural error', () => {
     const found = messages(dr);
     expect(found).toEqual([expect.stringMatching(/^spec.trafficPolicy.tls.mode: Unsupported value/)]);
     dr.spec.trafficPolicy.tls.mode = 'SIMPLE';
-    expect(messages(dr)).toEqual(['spec.trafficPolicy.outlierDetection.interval: Invalid value: "string": must be a valid duration greater than 1ms']);
+    expect(messages(dr)).toEqual([
+      'spec.trafficPolicy.outlierDetection.interval: Invalid value: "string": must be a valid duration greater than 1ms',
+    ]);
   });
 });
