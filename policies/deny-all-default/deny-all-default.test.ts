@@ -117,7 +117,9 @@ describe('deny-all-default', () => {
     expect(deleting('ledger')).toHaveLength(1);
     expect(deleting('ledger-old')).toEqual([]);
     expect(deleting('staging')).toEqual([]);
-    expect(policy.check(ap({}), ctx('DELETE', { params: { ...policy.defaults, protectedNamespaces: [] } }))).toEqual([]);
+    expect(policy.check(ap({}), ctx('DELETE', { params: { ...policy.defaults, protectedNamespaces: [] } }))).toEqual(
+      [],
+    );
   });
 
   it('rejects an UPDATE that turns the baseline into CUSTOM, though CUSTOM is otherwise out of scope', () => {

@@ -7,7 +7,11 @@ export function reviewResponse(review: AdmissionReviewRequest, verdict: Verdict)
   const response: AdmissionReviewResponse['response'] = { uid: review.request.uid, allowed: verdict.allowed };
   if (verdict.handled) {
     if (!verdict.allowed) {
-      response.status = { code: 403, reason: 'Forbidden', message: denialMessage(verdict.object, verdict.violations, verdict.exemptionHelp) };
+      response.status = {
+        code: 403,
+        reason: 'Forbidden',
+        message: denialMessage(verdict.object, verdict.violations, verdict.exemptionHelp),
+      };
     }
     if (verdict.warnings.length > 0) response.warnings = sortFindings(verdict.warnings).map(warningLine);
   }

@@ -32,7 +32,11 @@ export function serveCommand(): Command {
       ).env('MESHGUARD_TLS_CERT'),
     )
     .addOption(new Option('--key <file>', 'PEM private key of the serving certificate').env('MESHGUARD_TLS_KEY'))
-    .addOption(new Option('--config <file>', 'policy configuration (YAML); the embedded default when absent').env('MESHGUARD_CONFIG'))
+    .addOption(
+      new Option('--config <file>', 'policy configuration (YAML); the embedded default when absent').env(
+        'MESHGUARD_CONFIG',
+      ),
+    )
     .addOption(
       new Option('--dev-cert-dir <dir>', 'where the generated development CA and certificate are kept')
         .env('MESHGUARD_DEV_CERT_DIR')

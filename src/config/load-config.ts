@@ -6,7 +6,7 @@ import { field, formatPath, type PathSegment } from '../schema/field-path';
 import { parseGoDuration } from '../schema/go-duration';
 import type { KindRegistry } from '../schema/kind-registry';
 import { pointerToSegments } from '../schema/structural-errors';
-import { parseYamlDocuments, YamlSyntaxError, type YamlDocument } from '../yaml/yaml-documents';
+import { parseYamlDocuments, type YamlDocument, YamlSyntaxError } from '../yaml/yaml-documents';
 import { configSchema } from './config-schema';
 import type { ConfiguredExemption, ConfiguredPolicy, EngineConfig } from './engine-config';
 import { compileSchemaPolicySchema, schemaPolicy } from './schema-policies';
@@ -42,7 +42,11 @@ function configValidator(policies: readonly AnyPolicy[]) {
   return v;
 }
 
-function describeSchemaError(e: ErrorObject, policies: readonly AnyPolicy[], segments: PathSegment[]): { path: string; message: string } {
+function describeSchemaError(
+  e: ErrorObject,
+  policies: readonly AnyPolicy[],
+  segments: PathSegment[],
+): { path: string; message: string } {
   const path = formatPath(segments);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -53,18 +57,30 @@ function describeSchemaError(e: ErrorObject, policies: readonly AnyPolicy[], seg
         return { path: at, message: `unknown policy "${key}" (known: ${policies.map((x) => x.id).join(', ')})` };
       }
       const known = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
-      return { path: at, message: `unknown key "${key}"${known.length > 0 ? ` (allowed here: ${known.join(', ')})` : ''}` };
+      return {
+        path: at,
+        message: `unknown key "${key}"${known.length > 0 ? ` (allowed here: ${known.join(', ')})` : ''}`,
+      };
     }
     case 'required':
       return { path: formatPath([...segments, field(String(p.missingProperty))]), message: 'is required' };
     case 'enum':
-      return { path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(e.data)}` };
+      return {
+        path,
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(e.data)}`,
+      };
     case 'const':
       return { path, message: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'type':
-      return { path, message: `must be ${p.type === 'array' || p.type === 'object' ? 'an' : 'a'} ${String(p.type)}, not ${JSON.stringify(e.data)}` };
+      return {
+        path,
+        message: `must be ${p.type === 'array' || p.type === 'object' ? 'an' : 'a'} ${String(p.type)}, not ${JSON.stringify(e.data)}`,
+      };
     case 'format':
-      return { path, message: `must be an RFC 3339 date-time such as 2026-12-31T00:00:00Z, not ${JSON.stringify(e.data)}` };
+      return {
+        path,
+        message: `must be an RFC 3339 date-time such as 2026-12-31T00:00:00Z, not ${JSON.stringify(e.data)}`,
+      };
     default:
       return { path, message: e.message ?? 'is invalid' };
   }
@@ -74,18 +90,29 @@ function describeSchemaError(e: ErrorObject, policies: readonly AnyPolicy[], seg
  * Reads, validates and resolves a configuration document. Nothing is applied unless the whole document is valid,
  * and every problem is reported at once with its file, line and key.
  */
-export function loadConfig(text: string, file: string, policies: readonly AnyPolicy[], kinds: KindRegistry): ConfigResult {
+export function loadConfig(
+  text: string,
+  file: string,
+  policies: readonly AnyPolicy[],
+  kinds: KindRegistry,
+): ConfigResult {
   let docs: YamlDocument[];
   try {
     docs = parseYamlDocuments(text, { filename: file });
   } catch (err) {
-    if (err instanceof YamlSyntaxError) return { ok: false, errors: [{ file, ...err.position, path: '', message: `YAML syntax error: ${err.message}` }] };
+    if (err instanceof YamlSyntaxError)
+      return { ok: false, errors: [{ file, ...err.position, path: '', message: `YAML syntax error: ${err.message}` }] };
     throw err;
   }
   const nonEmpty = docs.filter((d) => d.value !== null && d.value !== undefined);
   if (nonEmpty.length > 1) {
     const second = nonEmpty[1] as YamlDocument;
-    return { ok: false, errors: [{ file, ...second.position, path: '', message: 'the configuration is one YAML document; found several' }] };
+    return {
+      ok: false,
+      errors: [
+        { file, ...second.position, path: '', message: 'the configuration is one YAML document; found several' },
+      ],
+    };
   }
   const doc = nonEmpty[0];
   const value = doc?.value ?? {};
@@ -105,28 +132,42 @@ export function loadConfig(text: string, file: string, policies: readonly AnyPol
 
   const configured: ConfiguredPolicy[] = policies.map((policy) => {
     const settings = cfg.policies?.[policy.id];
-    return { policy, action: settings?.action ?? policy.defaultAction, params: { ...policy.defaults, ...(settings?.params ?? {}) } };
+    return {
+      policy,
+      action: settings?.action ?? policy.defaultAction,
+      params: { ...policy.defaults, ...(settings?.params ?? {}) },
+    };
   });
 
   const registryIds = new Set(policies.map((p) => p.id));
-  (cfg.schemaPolicies ?? []).forEach((def, i) => {
+  for (const [i, def] of (cfg.schemaPolicies ?? []).entries()) {
     const base = `schemaPolicies[${i}]`;
-    if (registryIds.has(def.id)) return fail(`${base}.id`, `"${def.id}" is already a built-in policy; choose another id`);
-    if (configured.some((c) => c.policy.id === def.id)) return fail(`${base}.id`, `"${def.id}" is declared twice`);
+    if (registryIds.has(def.id)) {
+      fail(`${base}.id`, `"${def.id}" is already a built-in policy; choose another id`);
+      continue;
+    }
+    if (configured.some((c) => c.policy.id === def.id)) {
+      fail(`${base}.id`, `"${def.id}" is declared twice`);
+      continue;
+    }
     def.kinds.forEach((k, j) => {
       if (!kinds.kinds.some((x) => x.group === k.group && x.kind === k.kind)) {
         fail(`${base}.kinds[${j}]`, `${k.kind}.${k.group} is not an Istio kind meshguard serves`);
       }
     });
     const compiled = compileSchemaPolicySchema(def.schema);
-    if (!compiled.ok) return fail(`${base}.schema`, `not a valid JSON Schema: ${compiled.error}`);
+    if (!compiled.ok) {
+      fail(`${base}.schema`, `not a valid JSON Schema: ${compiled.error}`);
+      continue;
+    }
     configured.push({ policy: schemaPolicy(def, compiled.validate, kinds), action: def.action ?? 'deny', params: {} });
-  });
+  }
 
   const known = new Set(configured.map((c) => c.policy.id));
   const unknownPolicy = (id: string) => `unknown policy "${id}" (known: ${[...known].join(', ')})`;
   (cfg.namespaceOverrides ?? []).forEach((o, i) => {
-    for (const id of Object.keys(o.policies)) if (!known.has(id)) fail(`namespaceOverrides[${i}].policies[${id}]`, unknownPolicy(id));
+    for (const id of Object.keys(o.policies))
+      if (!known.has(id)) fail(`namespaceOverrides[${i}].policies[${id}]`, unknownPolicy(id));
   });
 
   const exemptions: ConfiguredExemption[] = [];

@@ -14,7 +14,11 @@ export class ConfigLoadError extends Error {
  * The configuration in force: the file when one is given, else the embedded default (every policy at its default
  * action and parameters), so `meshguard serve` and `meshguard check` are useful with no file at all.
  */
-export function readConfig(file: string | undefined, policies: readonly AnyPolicy[], kinds: KindRegistry): EngineConfig {
+export function readConfig(
+  file: string | undefined,
+  policies: readonly AnyPolicy[],
+  kinds: KindRegistry,
+): EngineConfig {
   let text = '';
   const name = file ?? '<embedded default>';
   if (file !== undefined) {

@@ -18,7 +18,9 @@ function schemaPolicyAjv(): Ajv {
   return ajv;
 }
 
-export function compileSchemaPolicySchema(schema: Record<string, unknown>): { ok: true; validate: ValidateFunction } | { ok: false; error: string } {
+export function compileSchemaPolicySchema(
+  schema: Record<string, unknown>,
+): { ok: true; validate: ValidateFunction } | { ok: false; error: string } {
   try {
     return { ok: true, validate: schemaPolicyAjv().compile(schema) };
   } catch (err) {
@@ -41,7 +43,10 @@ function describe(e: ErrorObject): string {
 export function schemaPolicy(def: SchemaPolicyDefinition, validate: ValidateFunction, kinds: KindRegistry): AnyPolicy {
   // The kind's schema tells map keys (`metadata.labels[team]`) from fields when paths are printed.
   const envelopes = new Map(
-    def.kinds.map((k) => [`${k.group}/${k.kind}`, envelopeSchema(kinds.kinds.find((x) => x.group === k.group && x.kind === k.kind)?.schema ?? {})]),
+    def.kinds.map((k) => [
+      `${k.group}/${k.kind}`,
+      envelopeSchema(kinds.kinds.find((x) => x.group === k.group && x.kind === k.kind)?.schema ?? {}),
+    ]),
   );
   return definePolicy<Record<string, unknown>>({
     id: def.id,

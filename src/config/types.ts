@@ -1,5 +1,5 @@
-import type { EnforcementAction } from '../engine/types';
 import type { KindRef } from '../engine/policy';
+import type { EnforcementAction } from '../engine/types';
 
 /** The meshguard configuration document, as written by a platform team (see docs/configuration.md). */
 export interface MeshguardConfigDocument {

@@ -9,7 +9,13 @@ export function policyTableMarkdown(policies: readonly AnyPolicy[]): string {
     const kinds = p.appliesTo === '*' ? 'all' : [...new Set(p.appliesTo.map((k) => k.kind))].join(', ');
     return `| [\`${p.id}\`](policies/${p.id}/README.md) | ${kinds} | ${p.defaultAction} | ${p.summary.replace(/\|/g, '\\|')} |`;
   });
-  return [TABLE_START, '| id | kinds | default | what it enforces |', '| --- | --- | --- | --- |', ...rows, TABLE_END].join('\n');
+  return [
+    TABLE_START,
+    '| id | kinds | default | what it enforces |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    TABLE_END,
+  ].join('\n');
 }
 
 /** Replaces the marked table in a README text; throws if the markers are missing. */

@@ -34,7 +34,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   registerJsonBodyParser(app);
   app.setErrorHandler((error, request, reply) => {
-    const { status, reason, message } = classifyRequestError(error as RequestErrorShape, request.headers['content-type']);
+    const { status, reason, message } = classifyRequestError(
+      error as RequestErrorShape,
+      request.headers['content-type'],
+    );
     options.metrics.errors.inc({ reason });
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.warn({ reason, detail: message }, 'refused a bad request');

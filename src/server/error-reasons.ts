@@ -7,7 +7,10 @@ export interface RequestErrorShape {
 }
 
 /** Maps a request that failed before evaluation to an HTTP status, a metric reason and a message for the caller. */
-export function classifyRequestError(error: RequestErrorShape, contentType: string | undefined): { status: number; reason: string; message: string } {
+export function classifyRequestError(
+  error: RequestErrorShape,
+  contentType: string | undefined,
+): { status: number; reason: string; message: string } {
   if (error instanceof BodyParseError) return { status: 400, reason: error.reason, message: error.message };
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -21,11 +24,16 @@ export function classifyRequestError(error: RequestErrorShape, contentType: stri
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, reason: 'empty_body', message: 'the body is empty; POST an AdmissionReview as JSON' };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, reason: 'invalid_content_length', message: 'the Content-Length header does not match the body' };
+      return {
+        status: 400,
+        reason: 'invalid_content_length',
+        message: 'the Content-Length header does not match the body',
+      };
     default:
       break;
   }
-  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  const status =
+    error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   return status === 500
     ? { status, reason: 'internal', message: 'internal error; see meshguard logs' }
     : { status, reason: 'bad_request', message: error.message };

@@ -17,17 +17,25 @@ export class BodyParseError extends Error {
  * (`__proto__`, `constructor.prototype`) are refused, never silently dropped.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request: FastifyRequest, body: string | Buffer, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(new BodyParseError('the body is empty; POST an AdmissionReview as JSON', 'empty_body'), undefined);
-    try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch (err) {
-      const message = (err as Error).message;
-      if (/prototype/i.test(message)) {
-        return done(new BodyParseError(`refused: the JSON contains a forbidden key (${message})`, 'prototype_poisoning'), undefined);
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_request: FastifyRequest, body: string | Buffer, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '')
+        return done(new BodyParseError('the body is empty; POST an AdmissionReview as JSON', 'empty_body'), undefined);
+      try {
+        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (err) {
+        const message = (err as Error).message;
+        if (/prototype/i.test(message)) {
+          return done(
+            new BodyParseError(`refused: the JSON contains a forbidden key (${message})`, 'prototype_poisoning'),
+            undefined,
+          );
+        }
+        done(new BodyParseError(`the body is not valid JSON: ${message}`, 'malformed_json'), undefined);
       }
-      done(new BodyParseError(`the body is not valid JSON: ${message}`, 'malformed_json'), undefined);
-    }
-  });
+    },
+  );
 }

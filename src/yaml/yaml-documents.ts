@@ -71,7 +71,11 @@ export function parseYamlDocuments(text: string, options: YamlParseOptions = {})
   let values: unknown[];
   try {
     events = parseEvents(text, { filename: options.filename, maxDepth: 100 });
-    values = constructFromEvents(events, { source: text, filename: options.filename, maxAliases: options.maxAliases ?? 1000 });
+    values = constructFromEvents(events, {
+      source: text,
+      filename: options.filename,
+      maxAliases: options.maxAliases ?? 1000,
+    });
   } catch (err) {
     if (err instanceof YAMLException) {
       const mark = (err as unknown as { mark?: { position: number } }).mark;

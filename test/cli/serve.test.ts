@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleReview } from '../../src/cli/sample-review';
-import { httpsRequest, postJson } from '../support/https-client';
 import { runCli, startCli, waitForExit } from '../support/cli';
+import { httpsRequest, postJson } from '../support/https-client';
 
 let dir: string;
 beforeAll(() => {
@@ -38,7 +38,9 @@ it('refuses to start with a broken configuration, naming the file, line and key'
   writeFileSync(cfg, 'policies:\n  mtls-mode:\n    action: block\n');
   const r = runCli(['serve', '--port', '0', '--no-metrics', '--config', cfg, '--dev-cert-dir', join(dir, 'c2')]);
   expect(r.status).toBe(2);
-  expect(r.stderr).toContain(`${cfg}:3:5: policies.mtls-mode.action: must be one of "deny", "warn", "audit", "off", not "block"`);
+  expect(r.stderr).toContain(
+    `${cfg}:3:5: policies.mtls-mode.action: must be one of "deny", "warn", "audit", "off", not "block"`,
+  );
 });
 
 it('rejects --cert without --key', () => {

@@ -10,7 +10,16 @@ it('the documented example configuration is valid and uses every top-level setti
   const r = loadConfig(text, file, policies, schemas.registry);
   expect(r.ok ? [] : r.errors.map(formatConfigError)).toEqual([]);
   const doc = readFileSync(join(__dirname, '../../docs/configuration.md'), 'utf8');
-  for (const key of ['enforcement', 'meshRootNamespace', 'ratcheting', 'policies', 'namespaceOverrides', 'exemptions', 'annotationExemptions', 'schemaPolicies']) {
+  for (const key of [
+    'enforcement',
+    'meshRootNamespace',
+    'ratcheting',
+    'policies',
+    'namespaceOverrides',
+    'exemptions',
+    'annotationExemptions',
+    'schemaPolicies',
+  ]) {
     expect(text).toMatch(new RegExp(`^${key}:`, 'm'));
     expect(doc).toContain(`| \`${key}`);
   }

@@ -35,7 +35,9 @@ describe('actions', () => {
     };
     const v = judge(dr);
     expect(v.allowed).toBe(true);
-    expect(v.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ policy: 'mtls-mode', action: 'warn' })]));
+    expect(v.warnings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ policy: 'mtls-mode', action: 'warn' })]),
+    );
   });
 
   it('warn-only enforcement admits everything and warns instead', () => {

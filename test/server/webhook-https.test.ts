@@ -137,7 +137,12 @@ describe('bad input gets a 4xx JSON error and leaves the server healthy', () => 
     ['non-JSON', () => raw('this is not json'), 400, /JSON/i],
     ['truncated JSON', () => raw(JSON.stringify(reviewFor(strictPa)).slice(0, 80)), 400, /JSON/i],
     ['empty body', () => raw(''), 400, /empty/i],
-    ['wrong content type', () => raw('<review/>', 'application/xml'), 415, /content-type must be application\/json \(got "application\/xml"\)/],
+    [
+      'wrong content type',
+      () => raw('<review/>', 'application/xml'),
+      415,
+      /content-type must be application\/json \(got "application\/xml"\)/,
+    ],
     ['oversized body', () => raw(JSON.stringify({ pad: 'x'.repeat(300 * 1024) })), 413, /too large/i],
     ['a JSON array', () => raw('[]'), 400, /AdmissionReview/],
     [

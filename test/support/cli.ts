@@ -5,12 +5,21 @@ import { join } from 'node:path';
 export const CLI = join(__dirname, '../../dist/src/cli/main.js');
 
 export function runCli(args: string[], options: { input?: string; cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input: options.input, cwd: options.cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input: options.input,
+    cwd: options.cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts a long-running CLI command and resolves once its stderr matches `ready`, bounded in time. */
-export function startCli(args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcessWithoutNullStreams; match: RegExpMatchArray; stderr: () => string }> {
+export function startCli(
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcessWithoutNullStreams; match: RegExpMatchArray; stderr: () => string }> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
   let stderr = '';
   return new Promise((resolve, reject) => {

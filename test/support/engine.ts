@@ -17,7 +17,13 @@ export function config(yaml = ''): EngineConfig {
 
 export function judge(
   object: KubeObject,
-  options: { config?: EngineConfig; operation?: Operation; oldObject?: KubeObject; now?: Date; namespace?: string } = {},
+  options: {
+    config?: EngineConfig;
+    operation?: Operation;
+    oldObject?: KubeObject;
+    now?: Date;
+    namespace?: string;
+  } = {},
 ): Extract<Verdict, { handled: true }> {
   const source = options.operation === 'DELETE' ? (options.oldObject ?? object) : object;
   const [group, version] = String(source.apiVersion).split('/') as [string, string];
@@ -31,7 +37,12 @@ export function judge(
       namespace: options.namespace ?? meta.namespace,
       name: meta.name,
     },
-    { schemas, mode: 'webhook', config: options.config ?? config(), now: options.now ?? new Date('2026-11-22T12:00:00Z') },
+    {
+      schemas,
+      mode: 'webhook',
+      config: options.config ?? config(),
+      now: options.now ?? new Date('2026-11-22T12:00:00Z'),
+    },
   );
   if (!verdict.handled) throw new Error(`not handled: ${verdict.reason}`);
   return verdict;

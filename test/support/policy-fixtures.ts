@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject, Operation } from '../../src/admission/types';
 import { parseYamlDocuments } from '../../src/yaml/yaml-documents';
@@ -37,10 +37,14 @@ export function loadPolicyFixtures(id: string): PolicyFixture[] {
   for (const verdict of ['allowed', 'denied'] as const) {
     const dir = join(policyFolder(id), 'fixtures', verdict);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       const file = join(dir, name);
       const text = readFileSync(file, 'utf8');
-      const docs = parseYamlDocuments(text).map((d) => d.value as KubeObject).filter(Boolean);
+      const docs = parseYamlDocuments(text)
+        .map((d) => d.value as KubeObject)
+        .filter(Boolean);
       const operation = (header(text, 'operation') ?? 'CREATE') as Operation;
       const [first, second] = docs;
       const object = (operation === 'UPDATE' ? second : first) as KubeObject;
@@ -52,7 +56,10 @@ export function loadPolicyFixtures(id: string): PolicyFixture[] {
         oldObject: operation === 'UPDATE' ? first : undefined,
         operation,
         namespace: header(text, 'namespace') ?? meta.namespace ?? 'default',
-        expect: (header(text, 'expect') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+        expect: (header(text, 'expect') ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         severity: header(text, 'severity') === 'warning' ? 'warning' : 'error',
         params: JSON.parse(header(text, 'params') ?? '{}') as Record<string, unknown>,
       });
