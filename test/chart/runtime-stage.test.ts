@@ -26,12 +26,13 @@ beforeAll(() => {
 }, TOOLS_TIMEOUT_MS);
 
 describe('the Dockerfile runtime stage', () => {
-  test('production dependencies, the compiled code and the schemas, nothing else', () => {
+  test('production dependencies, the compiled code, the schemas and the policy READMEs (for explain), nothing else', () => {
     expect(stage.copies).toEqual([
       { from: 'context', source: 'package.json', destination: './package.json' },
       { from: 'context', source: 'package-lock.json', destination: './package-lock.json' },
       { from: 'build', source: 'dist', destination: './dist' },
       { from: 'build', source: 'schemas', destination: './schemas' },
+      { from: 'build', source: 'policies', destination: './policies' },
     ]);
     expect(stage.npmCi.slice(0, 3)).toEqual(['npm', 'ci', '--omit=dev']);
   });
