@@ -6,6 +6,7 @@ import egressRegistryOnly from './egress-registry-only';
 import faultInjection from './fault-injection';
 import gatewayTls from './gateway-tls';
 import hostWildcards from './host-wildcards';
+import istioSemantics from './istio-semantics';
 import jwtRules from './jwt-rules';
 import mtlsMode from './mtls-mode';
 import retryTimeoutBudget from './retry-timeout-budget';
@@ -31,4 +32,5 @@ export const policies: readonly AnyPolicy[] = [
   circuitBreakerRequired,
   tracingSampling,
   gatewayTls,
+  istioSemantics,
 ] as AnyPolicy[];
