@@ -2,6 +2,7 @@ import type { KubeObject } from '../../src/admission/types';
 import { formatConfigError, loadConfig } from '../../src/config/load-config';
 import type { PolicyContext } from '../../src/engine/policy';
 import { schemas } from '../../test/support/engine';
+import { policyContext } from '../../test/support/policy-context';
 import { policies } from '..';
 import policy from '.';
 
@@ -17,14 +18,7 @@ function destinationRule(trafficPolicy: Record<string, unknown>): KubeObject {
 }
 
 function check(trafficPolicy: Record<string, unknown>, params: Partial<Params> = {}) {
-  const ctx: PolicyContext<Params> = {
-    params: { ...policy.defaults, ...params },
-    operation: 'CREATE',
-    namespace: 'bookinfo',
-    meshRootNamespace: 'istio-system',
-    now: new Date('2026-11-22T12:00:00Z'),
-    schemaErrors: () => [],
-  };
+  const ctx: PolicyContext<Params> = policyContext(policy.defaults, { params: { ...params }, namespace: 'bookinfo' });
   return policy.check(destinationRule(trafficPolicy), ctx);
 }
 

@@ -1,5 +1,6 @@
 import type { KubeObject, Operation } from '../../src/admission/types';
 import type { PolicyContext } from '../../src/engine/policy';
+import { policyContext } from '../../test/support/policy-context';
 import {
   allowsEverything,
   isDenyAllBaseline,
@@ -17,15 +18,7 @@ function ap(spec: Record<string, unknown>, namespace = 'payments', name = 'deny-
 }
 
 function ctx(operation: Operation, over: Partial<PolicyContext<Params>> = {}): PolicyContext<Params> {
-  return {
-    params: policy.defaults,
-    operation,
-    namespace: 'payments',
-    meshRootNamespace: 'istio-system',
-    now: new Date('2026-11-22T12:00:00Z'),
-    schemaErrors: () => [],
-    ...over,
-  };
+  return policyContext(policy.defaults, { operation, namespace: 'payments', ...over });
 }
 
 describe('authorization rule predicates', () => {
@@ -181,15 +174,13 @@ describe('namespace deletion', () => {
     metadata: { name: 'deny-all', namespace: 'payments' },
     spec: {},
   };
-  const ctxFor = (username: string) => ({
-    params: { ...policy.defaults },
-    operation: 'DELETE' as const,
-    namespace: 'payments',
-    meshRootNamespace: 'istio-system',
-    now: new Date('2026-11-22T00:00:00Z'),
-    userInfo: { username },
-    schemaErrors: () => [],
-  });
+  const ctxFor = (username: string) =>
+    policyContext(policy.defaults, {
+      operation: 'DELETE' as const,
+      namespace: 'payments',
+      now: new Date('2026-11-22T00:00:00Z'),
+      userInfo: { username },
+    });
 
   it('lets the namespace controller delete the baseline, so a namespace being deleted is not stuck Terminating', () => {
     expect(policy.check(baseline, ctxFor('system:serviceaccount:kube-system:namespace-controller'))).toEqual([]);

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../src/admission/types';
 import type { PolicyContext } from '../../src/engine/policy';
+import { policyContext } from '../../test/support/policy-context';
 import policy, { gatewayAllowed } from '.';
 
 type Params = typeof policy.defaults;
@@ -11,14 +12,10 @@ function check(servers: Record<string, unknown>[], params: Partial<Params> = {},
     metadata: { name, namespace: 'istio-ingress' },
     spec: { selector: { istio: 'ingressgateway' }, servers },
   };
-  const ctx: PolicyContext<Params> = {
-    params: { ...policy.defaults, ...params },
-    operation: 'CREATE',
+  const ctx: PolicyContext<Params> = policyContext(policy.defaults, {
+    params: { ...params },
     namespace: 'istio-ingress',
-    meshRootNamespace: 'istio-system',
-    now: new Date('2026-11-22T12:00:00Z'),
-    schemaErrors: () => [],
-  };
+  });
   return policy.check(object, ctx).map((f) => f.path);
 }
 

@@ -1,18 +1,12 @@
 import type { KubeObject } from '../../src/admission/types';
 import type { PolicyContext } from '../../src/engine/policy';
+import { policyContext } from '../../test/support/policy-context';
 import policy, { gatewayNamespace, wildcardAllowed } from './index';
 
 type Params = (typeof policy)['defaults'];
 
 function ctx(params: Partial<Params> = {}, namespace = 'shop'): PolicyContext<Params> {
-  return {
-    params: { ...policy.defaults, ...params },
-    operation: 'CREATE',
-    namespace,
-    meshRootNamespace: 'istio-system',
-    now: new Date('2026-11-22T12:00:00Z'),
-    schemaErrors: () => [],
-  };
+  return policyContext(policy.defaults, { params, namespace });
 }
 
 function vs(gateways: string[] | undefined): KubeObject {

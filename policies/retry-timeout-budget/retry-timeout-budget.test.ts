@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../src/admission/types';
 import type { PolicyContext } from '../../src/engine/policy';
+import { policyContext } from '../../test/support/policy-context';
 import policy from '.';
 
 type Params = typeof policy.defaults;
@@ -14,14 +15,7 @@ function virtualService(http: Record<string, unknown>): KubeObject {
 }
 
 function check(http: Record<string, unknown>, params: Partial<Params> = {}) {
-  const ctx: PolicyContext<Params> = {
-    params: { ...policy.defaults, ...params },
-    operation: 'CREATE',
-    namespace: 'bookinfo',
-    meshRootNamespace: 'istio-system',
-    now: new Date('2026-11-22T12:00:00Z'),
-    schemaErrors: () => [],
-  };
+  const ctx: PolicyContext<Params> = policyContext(policy.defaults, { params: { ...params }, namespace: 'bookinfo' });
   return policy.check(virtualService(http), ctx);
 }
 
