@@ -1,0 +1,51 @@
+// Where the built meshguard lives, and a require() for its CommonJS output.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const benchDir = join(repoRoot, 'bench');
+/** The `meshguard` binary as the package installs it. */
+export const cliMain = join(repoRoot, 'dist/src/cli/main.js');
+
+const require = createRequire(import.meta.url);
+
+/** Requires a module of the build, e.g. `requireDist('engine/evaluate')`. */
+export function requireDist(modulePath) {
+  const file = join(repoRoot, 'dist/src', `${modulePath}.js`);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: build first (\`npm run bench\` builds, \`npm run build\` alone too)`);
+  return require(file);
+}
+
+/** A package from the repository's node_modules (so the bench uses the very versions meshguard does). */
+export function requirePackage(name) {
+  return require(name);
+}
+
+/**
+ * The engine context `meshguard serve` builds (see src/server/start-server.ts): the Istio schemas, webhook mode, and
+ * the policy configuration (the embedded default, or BENCH_CONFIG when set, as `serve --config` would read it).
+ */
+export function webhookEngineContext() {
+  const { IstioSchemas } = requireDist('schema/istio-schemas');
+  const started = performance.now();
+  const schemas = IstioSchemas.load();
+  const schemaLoadMs = performance.now() - started;
+  const { readConfig } = requireDist('config/read-config');
+  const { policies } = require(join(repoRoot, 'dist/policies/index.js'));
+  const config = readConfig(process.env.BENCH_CONFIG || undefined, policies, schemas.registry);
+  return { ctx: { schemas, mode: 'webhook', config }, schemaLoadMs };
+}
+
+/** Extra `serve` arguments: `--config BENCH_CONFIG` when set, then BENCH_SERVE_ARGS split on spaces. */
+export function serveExtraArgs() {
+  const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...(process.env.BENCH_CONFIG ? ['--config', process.env.BENCH_CONFIG] : []), ...extra];
+}
+
+/** Node flags for meshguard's process only (BENCH_NODE_ARGS, split on spaces), e.g. `--max-semi-space-size=4`. */
+export function meshguardNodeArgs() {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
