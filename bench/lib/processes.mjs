@@ -123,7 +123,7 @@ export async function runChild(command, args, options = {}) {
     : undefined;
   const { code, signal } = await child.exited;
   clearTimeout(timeout);
-  if (code !== 0)
+  if (!(options.okCodes ?? [0]).includes(code))
     throw new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}: ${child.stderrTail().trim()}`);
   return { stdout: out, stderr: child.stderrTail() };
 }
