@@ -3,12 +3,13 @@
 // To add a section: write bench/<name>.mjs with a default export { id, title, run } (see lib/section.mjs) and list it
 // here.
 import cliCheck from './cli-check.mjs';
+import clusterCache from './cluster-cache.mjs';
 import coldStart from './cold-start.mjs';
 import engine from './engine.mjs';
 import httpsLoad from './https-load.mjs';
 import { runSections } from './lib/runner.mjs';
 
-const SECTIONS = [engine, httpsLoad, coldStart, cliCheck];
+const SECTIONS = [engine, httpsLoad, coldStart, cliCheck, clusterCache];
 
 const wanted = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? '').split(',')]
   .map((s) => s.trim())

@@ -2,16 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { policies } from '../../policies';
+import { clusterViewOfObjects } from '../cluster/from-files';
 import { ConfigLoadError, readConfig } from '../config/read-config';
 import { packageRoot } from '../package-root';
 import { IstioSchemas } from '../schema/istio-schemas';
-import { type CheckContext, checkText } from './check/check-documents';
+import { type CheckContext, checkLoaded } from './check/check-documents';
 import { useColor } from './check/color';
 import { discoverInputs } from './check/discover-inputs';
 import { formatJson } from './check/format-json';
 import { formatJunit } from './check/format-junit';
 import { formatSarif } from './check/format-sarif';
 import { formatText } from './check/format-text';
+import { type LoadResult, loadDocuments } from './check/load-documents';
 import { ruleInfos, schemaPolicyDefinitions } from './check/policy-docs';
 import { readInput } from './check/read-inputs';
 import { buildReport, type CheckReport, exitCode, type FailOn, type FileResult, inputErrorLine } from './check/report';
@@ -86,12 +88,24 @@ export async function runCheck(paths: readonly string[], opts: CheckCliOptions, 
     objects: [],
     error: { file: p.path, message: p.message },
   }));
-  for (const source of discovery.sources) {
-    const read = await readInput(source, io.stdin);
+  // meshguard cluster view (issue 7): every input is read and parsed first, so that the objects of all the files form
+  // the view cross-object policies judge each object against, as `istioctl analyze --use-kube=false` does.
+  type Source = (typeof discovery.sources)[number];
+  const inputs: Array<{ source: Source; read: Awaited<ReturnType<typeof readInput>> }> = [];
+  for (const source of discovery.sources) inputs.push({ source, read: await readInput(source, io.stdin) });
+  const parsed: Array<{ source: Source; loaded: LoadResult } | { source: Source; error: string }> = inputs.map(
+    ({ source, read }) =>
+      read.ok ? { source, loaded: loadDocuments(read.text, source.path) } : { source, error: read.message },
+  );
+  ctx.cluster = clusterViewOfObjects(
+    parsed.flatMap((p) => ('loaded' in p && p.loaded.ok ? p.loaded.documents.map((d) => d.value) : [])),
+    opts.namespace,
+  );
+  for (const p of parsed) {
     files.push(
-      read.ok
-        ? checkText(source.path, read.text, ctx)
-        : { file: source.path, objects: [], error: { file: source.path, message: read.message } },
+      'loaded' in p
+        ? checkLoaded(p.source.path, p.loaded, ctx)
+        : { file: p.source.path, objects: [], error: { file: p.source.path, message: p.error } },
     );
   }
   const report = buildReport(files);

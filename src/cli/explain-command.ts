@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
 import { policies } from '../../policies';
 import type { ConfiguredPolicy, EngineConfig } from '../config/engine-config';
+import { describeOverrideScope } from '../config/namespace-scope';
 import { readConfig } from '../config/read-config';
 import { DEFAULT_OPERATIONS } from '../engine/policy';
 import { KindRegistry } from '../schema/kind-registry';
 import { DOCUMENT_RULE, documentRuleMarkdown } from './check/document-rule';
 import { readPolicyReadme, schemaPolicyDefinitions, schemaPolicyHelp } from './check/policy-docs';
 import { policyRow } from './policies-command';
-import { describeOverrideScope } from '../config/namespace-scope';
 
 const json = (v: unknown) => JSON.stringify(v);
 

@@ -3,6 +3,28 @@ import type { AnyPolicy } from '../engine/policy';
 const ACTIONS = ['deny', 'warn', 'audit', 'off'];
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } };
 
+/** metav1.LabelSelector, as Kubernetes writes it in a namespaceSelector. */
+const labelSelector = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    matchExpressions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'operator'],
+        properties: {
+          key: { type: 'string', minLength: 1 },
+          operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+};
+
 /**
  * The configuration's JSON Schema, derived from the policy registry so a new policy's id and parameters are known
  * to the loader without anyone writing them twice.
@@ -31,9 +53,11 @@ export function configSchema(policies: readonly AnyPolicy[]): Record<string, unk
         items: {
           type: 'object',
           additionalProperties: false,
-          required: ['namespaces', 'policies'],
+          // One of namespaces and namespaceSelector is required: load-config.ts says so in plain words.
+          required: ['policies'],
           properties: {
             namespaces: { ...stringList, minItems: 1 },
+            namespaceSelector: labelSelector,
             policies: { type: 'object', additionalProperties: { enum: ACTIONS } },
           },
         },

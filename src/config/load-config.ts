@@ -166,6 +166,16 @@ export function loadConfig(
   const known = new Set(configured.map((c) => c.policy.id));
   const unknownPolicy = (id: string) => `unknown policy "${id}" (known: ${[...known].join(', ')})`;
   (cfg.namespaceOverrides ?? []).forEach((o, i) => {
+    if (o.namespaces === undefined && o.namespaceSelector === undefined)
+      fail(`namespaceOverrides[${i}]`, 'give namespaces (names or globs), namespaceSelector (labels), or both');
+    (o.namespaceSelector?.matchExpressions ?? []).forEach((e, j) => {
+      const values = e.values ?? [];
+      const at = `namespaceOverrides[${i}].namespaceSelector.matchExpressions[${j}]`;
+      if ((e.operator === 'In' || e.operator === 'NotIn') && values.length === 0)
+        fail(`${at}.values`, `operator ${e.operator} needs at least one value`);
+      if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && values.length > 0)
+        fail(`${at}.values`, `operator ${e.operator} takes no values`);
+    });
     for (const id of Object.keys(o.policies))
       if (!known.has(id)) fail(`namespaceOverrides[${i}].policies[${id}]`, unknownPolicy(id));
   });

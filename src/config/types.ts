@@ -1,3 +1,4 @@
+import type { LabelSelector } from '../engine/name-patterns';
 import type { KindRef } from '../engine/policy';
 import type { EnforcementAction } from '../engine/types';
 
@@ -25,7 +26,12 @@ export interface PolicySettings {
 
 export interface NamespaceOverride {
   /** Namespace names or patterns (`team-*`). */
-  namespaces: string[];
+  namespaces?: string[];
+  /**
+   * Namespaces by label (`matchLabels`, `matchExpressions`), read from the cluster view. With `namespaces` too,
+   * both must match. At least one of the two is required.
+   */
+  namespaceSelector?: LabelSelector;
   /** Policy id → action in those namespaces. */
   policies: Record<string, EnforcementAction>;
 }

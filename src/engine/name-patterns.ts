@@ -35,3 +35,34 @@ export function matchesLabels(
   if (selector === undefined) return true;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+/** A Kubernetes label selector (`matchLabels` and `matchExpressions`), as in a namespaceSelector. */
+export interface LabelSelector {
+  matchLabels?: Readonly<Record<string, string>>;
+  matchExpressions?: ReadonlyArray<{
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: readonly string[];
+  }>;
+}
+
+/** Kubernetes semantics: every requirement holds; an empty selector matches everything. */
+export function matchesSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  if (!matchesLabels(selector.matchLabels, labels)) return false;
+  return (selector.matchExpressions ?? []).every((e) => {
+    const has = Object.hasOwn(labels, e.key);
+    const value = labels[e.key];
+    switch (e.operator) {
+      case 'In':
+        return has && (e.values ?? []).includes(value as string);
+      case 'NotIn':
+        return !has || !(e.values ?? []).includes(value as string);
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      default:
+        return false;
+    }
+  });
+}

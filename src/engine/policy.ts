@@ -1,4 +1,5 @@
 import type { KubeObject, Operation, UserInfo } from '../admission/types';
+import type { ClusterKind, ClusterView } from '../cluster/types';
 import type { FieldError } from '../schema/field-error';
 import type { EnforcementAction } from './types';
 
@@ -26,6 +27,12 @@ export interface PolicyContext<Params> {
   userInfo?: UserInfo;
   /** The object's Istio CRD schema errors, judged in the engine's mode (webhook or offline). */
   schemaErrors(object: KubeObject): FieldError[];
+  /**
+   * Read-only view of other objects (webhook: the informer cache; CLI: the files checked together; tests: fixtures).
+   * Absent when meshguard runs without one: cross-object policies then check nothing. Reads are synchronous and
+   * never wait on the API server; a kind not yet synced (`synced(kind)` false) must be reported, not guessed.
+   */
+  cluster?: ClusterView;
 }
 
 /** A fact about the object, in the words the person who applied it needs: where, what was found, what is allowed. */
@@ -57,6 +64,11 @@ export interface Policy<Params = Record<string, unknown>> {
   defaults: Params;
   /** JSON Schema of `params`; merged into the configuration schema, so a wrong parameter fails at load. */
   paramsSchema: Record<string, unknown>;
+  /**
+   * The kinds the policy reads from `ctx.cluster`. The webhook lists and watches only the kinds some enabled policy
+   * declares here.
+   */
+  clusterKinds?: readonly ClusterKind[];
   /** For DELETE the object is the one being deleted. */
   check(object: KubeObject, ctx: PolicyContext<Params>): PolicyFinding[];
 }

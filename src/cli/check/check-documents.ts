@@ -1,12 +1,13 @@
 import type { KubeObject } from '../../admission/types';
 import { sortFindings } from '../../admission/verdict-message';
+import type { ClusterView } from '../../cluster/types';
 import type { EngineConfig } from '../../config/engine-config';
 import { evaluate } from '../../engine/evaluate';
 import type { JudgedFinding } from '../../engine/types';
 import type { IstioSchemas } from '../../schema/istio-schemas';
 import { parseApiVersion } from '../../schema/kind-registry';
 import { DOCUMENT_RULE } from './document-rule';
-import { loadDocuments, type SourceDocument } from './load-documents';
+import { type LoadResult, loadDocuments, type SourceDocument } from './load-documents';
 import type { FileResult, LocatedFinding, ObjectResult } from './report';
 
 /** Everything checking needs, loaded once per run and shared by every document. */
@@ -19,6 +20,8 @@ export interface CheckContext {
   strictKinds: boolean;
   /** One clock reading for the whole run, so exemption expiry is judged the same for every object. */
   now: Date;
+  /** The other objects checked in the same run, for cross-object policies (src/cluster/from-files.ts). */
+  cluster?: ClusterView;
 }
 
 function typeName(value: unknown): string {
@@ -79,7 +82,7 @@ export function checkDocument(file: string, doc: SourceDocument, ctx: CheckConte
 
   const verdict = evaluate(
     { operation: 'CREATE', gvk: { group, version, kind }, object, namespace },
-    { schemas: ctx.schemas, mode: 'offline', config: ctx.config, now: ctx.now },
+    { schemas: ctx.schemas, mode: 'offline', config: ctx.config, now: ctx.now, cluster: ctx.cluster },
   );
   if (!verdict.handled) {
     const kindKnown = registry.kinds.some((k) => k.group === group && k.kind === kind);
@@ -98,7 +101,11 @@ export function checkDocument(file: string, doc: SourceDocument, ctx: CheckConte
 
 /** Parses and checks one input. Pure apart from the engine: the caller reads the text. */
 export function checkText(file: string, text: string, ctx: CheckContext): FileResult {
-  const loaded = loadDocuments(text, file);
+  return checkLoaded(file, loadDocuments(text, file), ctx);
+}
+
+/** The same for a text already parsed (check-command parses each file once, for the cluster view as well). */
+export function checkLoaded(file: string, loaded: LoadResult, ctx: CheckContext): FileResult {
   if (!loaded.ok)
     return { file, objects: [], error: { file, line: loaded.line, column: loaded.column, message: loaded.message } };
   return { file, objects: loaded.documents.map((doc) => checkDocument(file, doc, ctx)) };
