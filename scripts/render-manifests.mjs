@@ -29,7 +29,12 @@ const CRDS_JSON = join(ROOT, 'schemas/generated/crds.json');
 const CRDS_SOURCE = join(ROOT, 'schemas/istio/crds.gen.yaml');
 
 /** Resources whose DELETE meshguard reviews (the deny-all baseline guard); every other rule is CREATE and UPDATE. */
-export const DELETE_REVIEWED = [{ group: 'security.istio.io', plural: 'authorizationpolicies' }];
+// DELETE is reviewed only where a policy guards deletion: the deny-all baseline (deny-all-default) and subsets
+// still routed to (dr-subset-in-use).
+export const DELETE_REVIEWED = [
+  { group: 'security.istio.io', plural: 'authorizationpolicies' },
+  { group: 'networking.istio.io', plural: 'destinationrules' },
+];
 
 export const RELEASE = 'meshguard';
 export const NAMESPACE = 'meshguard';

@@ -326,8 +326,11 @@ async function main() {
     installDependencies(stage, app);
     log(`production dependencies installed: ${Date.now() - t0} ms`);
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8'));
+    // A dev dependency may also be a production package's dependency (client-node needs @types/node, say): only
+    // what the lockfile marks dev-only has leaked.
     const leaked = Object.keys(pkg.devDependencies ?? {}).filter(
-      (d) => existsSync(join(app, 'node_modules', d)) && !(d in (pkg.dependencies ?? {})),
+      (d) => existsSync(join(app, 'node_modules', d)) && lock.packages?.[`node_modules/${d}`]?.dev === true,
     );
     if (leaked.length > 0) fail(`dev dependencies installed in the runtime stage: ${leaked.join(', ')}`);
 

@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { inClusterConnection, kubeconfigConnection } from '../cluster/kube-client';
 import { DEFAULT_BODY_LIMIT } from '../server/app';
 import { ensureDevCertificate } from '../server/dev-certificate';
-import { startServer } from '../server/start-server';
+import { DEFAULT_SHUTDOWN, type FailClosedSettings, startServer } from '../server/start-server';
 import { sampleReviewCurl } from './sample-review';
 
 function port(value: string): number {
@@ -18,6 +19,21 @@ function bytes(value: string): number {
   return n;
 }
 
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('must be a whole number of milliseconds, 0 or more');
+  return n;
+}
+
+/**
+ * 3000 ms: 60% of the chart's 5-second timeoutSeconds. The rest is for what the deadline cannot see: the TLS
+ * handshake and the request on the wire, the event loop busy with other reviews before this one is parsed (the
+ * clock starts when Fastify sees the request), serializing the answer, and the API server's own overhead. The chart
+ * derives it from webhook.timeoutSeconds the same way.
+ */
+export const DEFAULT_EVALUATION_DEADLINE_MS = 3000;
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description(
@@ -32,6 +48,12 @@ export function serveCommand(): Command {
       ).env('MESHGUARD_TLS_CERT'),
     )
     .addOption(new Option('--key <file>', 'PEM private key of the serving certificate').env('MESHGUARD_TLS_KEY'))
+    .addOption(
+      new Option(
+        '--client-ca <file>',
+        'PEM CA bundle: POST /validate then requires a client certificate signed by it (the API server presents one when its AdmissionConfiguration gives it a kubeconfig for the webhook)',
+      ).env('MESHGUARD_CLIENT_CA'),
+    )
     .addOption(
       new Option('--config <file>', 'policy configuration (YAML); the embedded default when absent').env(
         'MESHGUARD_CONFIG',
@@ -61,6 +83,62 @@ export function serveCommand(): Command {
         .default(DEFAULT_BODY_LIMIT),
     )
     .addOption(
+      new Option(
+        '--evaluation-deadline-ms <ms>',
+        "time budget of one review from its arrival; keep it below the webhook's timeoutSeconds so meshguard, not the API server, decides what a timeout means (0: none)",
+      )
+        .env('MESHGUARD_EVALUATION_DEADLINE_MS')
+        .argParser(milliseconds)
+        .default(DEFAULT_EVALUATION_DEADLINE_MS),
+    )
+    .addOption(
+      new Option('--on-deadline <answer>', 'the answer when the deadline passes before every policy ran')
+        .env('MESHGUARD_ON_DEADLINE')
+        .choices(['deny', 'allow'])
+        .default('deny'),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-delay-ms <ms>',
+        "after SIGTERM, keep serving (not ready, closing each connection after its answer) this long before the listener closes; the chart's preStop pause does this job in Kubernetes",
+      )
+        .env('MESHGUARD_SHUTDOWN_DELAY_MS')
+        .argParser(milliseconds)
+        .default(DEFAULT_SHUTDOWN.delayMs),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-timeout-ms <ms>',
+        'after the listener closes, how long in-flight reviews and open connections get before they are cut (keep it inside terminationGracePeriodSeconds)',
+      )
+        .env('MESHGUARD_SHUTDOWN_TIMEOUT_MS')
+        .argParser(milliseconds)
+        .default(DEFAULT_SHUTDOWN.timeoutMs),
+    )
+    .addOption(
+      new Option(
+        '--fail-closed-after-probe <webhookconfiguration>',
+        'once ready, prove through a dry-run request that the API server reaches meshguard, then set failurePolicy Fail in this ValidatingWebhookConfiguration (installed with Ignore)',
+      ).env('MESHGUARD_FAIL_CLOSED_AFTER_PROBE'),
+    )
+    .addOption(
+      new Option('--webhook-name <name>', 'the webhook to switch inside that configuration')
+        .env('MESHGUARD_WEBHOOK_NAME')
+        .default('validate.meshguard.io'),
+    )
+    .addOption(
+      new Option('--probe-namespace <namespace>', 'a namespace the webhook reviews, for the dry-run probe')
+        .env('MESHGUARD_PROBE_NAMESPACE')
+        .default('default'),
+    )
+    .addOption(
+      new Option(
+        '--kubeconfig <file>',
+        "how to reach the API server for --fail-closed-after-probe; default: the pod's service account",
+      ).env('MESHGUARD_KUBECONFIG'),
+    )
+    .addOption(new Option('--debug-endpoints', 'POST /debug/gc on the metrics port (testing only)').hideHelp())
+    .addOption(
       new Option('--log-level <level>', 'pino log level')
         .env('MESHGUARD_LOG_LEVEL')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
@@ -81,11 +159,26 @@ export function serveCommand(): Command {
         keyFile = dev.key;
         devCa = dev.caCert;
       }
+      let failClosed: FailClosedSettings | undefined;
+      if (opts.failClosedAfterProbe !== undefined) {
+        failClosed = {
+          webhookConfiguration: opts.failClosedAfterProbe,
+          webhookName: opts.webhookName,
+          probeNamespace: opts.probeNamespace,
+          connection: opts.kubeconfig === undefined ? inClusterConnection() : kubeconfigConnection(opts.kubeconfig),
+        };
+      }
       const server = await startServer({
         host: opts.host,
         port: opts.port,
         certFile,
         keyFile,
+        clientCaFile: opts.clientCa,
+        deadline:
+          opts.evaluationDeadlineMs > 0 ? { ms: opts.evaluationDeadlineMs, action: opts.onDeadline } : undefined,
+        shutdown: { delayMs: opts.shutdownDelayMs, timeoutMs: opts.shutdownTimeoutMs },
+        failClosed,
+        debugEndpoints: opts.debugEndpoints === true,
         metricsPort: opts.metrics === false ? undefined : opts.metricsPort,
         metricsHost: opts.metricsHost,
         bodyLimit: opts.bodyLimit,
@@ -99,8 +192,9 @@ export function serveCommand(): Command {
       }
       const stop = (signal: string) => {
         server.logger.info({ signal }, 'shutting down');
-        server.close().then(
-          () => process.exit(0),
+        server.shutdown().then(
+          // Exit 1 only when connections had to be cut at the timeout: a review may have failed.
+          (result) => process.exit(result.forced > 0 ? 1 : 0),
           (err: unknown) => {
             server.logger.error({ err }, 'shutdown failed');
             process.exit(1);
@@ -117,7 +211,17 @@ interface ServeCliOptions {
   port: number;
   cert?: string;
   key?: string;
+  clientCa?: string;
   config?: string;
+  evaluationDeadlineMs: number;
+  onDeadline: 'deny' | 'allow';
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+  failClosedAfterProbe?: string;
+  webhookName: string;
+  probeNamespace: string;
+  kubeconfig?: string;
+  debugEndpoints?: boolean;
   devCertDir: string;
   metricsPort: number;
   metricsHost: string;

@@ -1,11 +1,12 @@
 import type { KubeObject } from '../admission/types';
+import type { ClusterView } from '../cluster/types';
 import type { ConfiguredPolicy, EngineConfig } from '../config/engine-config';
 import { type FieldError, fieldError } from '../schema/field-error';
 import type { IstioSchemas, SchemaMode } from '../schema/istio-schemas';
 import { resolveAction } from './enforcement';
 import { findExemption } from './exemptions';
 import { type PolicyContext, type PolicyFinding, policyApplies } from './policy';
-import type { EvaluationInput, ExemptedFinding, JudgedFinding, ObjectRef, Verdict } from './types';
+import type { DeadlineExceeded, EvaluationInput, ExemptedFinding, JudgedFinding, ObjectRef, Verdict } from './types';
 
 export interface EngineContext {
   schemas: IstioSchemas;
@@ -14,6 +15,23 @@ export interface EngineContext {
   config: EngineConfig;
   /** The clock, handed in so evaluation stays pure; defaults to the current time. */
   now?: Date;
+  /**
+   * A cooperative deadline (the webhook's; the CLI has none). Evaluation is synchronous, so it cannot be interrupted:
+   * `clock()` is read before each policy, and once it reaches `at` the remaining policies are skipped and the verdict
+   * says so (`deadlineExceeded`). Both come from the caller, so evaluation stays pure.
+   */
+  deadline?: EvaluationDeadline;
+  /**
+   * Read-only view of other objects for cross-object policies and namespace-label overrides: the webhook's informer
+   * cache, the CLI's set of files. Absent: cross-object policies check nothing and label selectors match nothing.
+   */
+  cluster?: ClusterView;
+}
+
+export interface EvaluationDeadline {
+  /** In `clock()` units (milliseconds of a monotonic clock, e.g. performance.now). */
+  at: number;
+  clock: () => number;
 }
 
 function metaOf(object: KubeObject | undefined): Record<string, unknown> {
@@ -101,17 +119,33 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
 
   const config = ctx.config;
   const now = ctx.now ?? new Date();
+  // Several policies ask (schema, istio-semantics); validating once per object halves the cost.
+  const schemaCache = new Map<KubeObject, FieldError[]>();
   const schemaErrors = (object: KubeObject): FieldError[] => {
+    const cached = schemaCache.get(object);
+    if (cached !== undefined) return cached;
     const outcome = ctx.schemas.validate(object, ctx.mode);
-    return outcome.served
+    const errors = outcome.served
       ? outcome.errors
       : [fieldError('Invalid', 'kind', outcome.reason, 'schema', { value: String(object.kind) })];
+    schemaCache.set(object, errors);
+    return errors;
   };
   const oldObject = input.oldObject ?? undefined;
   const exemptable = new Set<string>();
+  const namespaceLabels = () => ctx.cluster?.namespaceLabels(namespace);
 
-  for (const configured of policiesFor(config, group, kind, operation)) {
-    const action = resolveAction(configured, namespace, config);
+  const applicable = policiesFor(config, group, kind, operation);
+  let deadlineExceeded: DeadlineExceeded | undefined;
+  for (const [index, configured] of applicable.entries()) {
+    if (ctx.deadline !== undefined && ctx.deadline.clock() >= ctx.deadline.at) {
+      deadlineExceeded = {
+        policiesEvaluated: index,
+        policiesSkipped: applicable.slice(index).map((c) => c.policy.id),
+      };
+      break;
+    }
+    const action = resolveAction(configured, namespace, config, namespaceLabels);
     if (action === 'off') continue;
     const policyCtx: PolicyContext<Record<string, unknown>> = {
       params: configured.params,
@@ -122,6 +156,7 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
       now,
       userInfo: input.userInfo,
       schemaErrors,
+      cluster: ctx.cluster,
     };
     const findings = runPolicy(configured, subject, policyCtx);
     if (findings.length === 0) continue;
@@ -159,14 +194,15 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
     }
   }
   verdict.allowed = verdict.violations.length === 0;
+  const result = deadlineExceeded === undefined ? verdict : { ...verdict, deadlineExceeded };
   if (exemptable.size > 0) {
     return {
-      ...verdict,
+      ...result,
       exemptionHelp: {
         policies: [...exemptable].sort(),
         latestUntil: new Date(now.getTime() + config.annotationExemptions.maxDurationMs).toISOString(),
       },
     };
   }
-  return verdict;
+  return result;
 }

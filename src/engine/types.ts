@@ -70,4 +70,13 @@ export type Verdict =
       /** Findings an exemption covered; logged for auditors. */
       exempted: ExemptedFinding[];
       exemptionHelp?: ExemptionHelp;
+      /** The deadline passed before every policy ran: the verdict covers only the policies evaluated. */
+      deadlineExceeded?: DeadlineExceeded;
     };
+
+export interface DeadlineExceeded {
+  /** Policies that ran (in order) before the deadline was noticed. */
+  policiesEvaluated: number;
+  /** Ids of the policies that did not run. */
+  policiesSkipped: string[];
+}

@@ -70,7 +70,8 @@ function checkUnique(
       const shown =
         listType === 'set'
           ? item
-          : `map[string]interface {}{${mapKeys.map((k) => `"${k}":${JSON.stringify((item as Record<string, unknown>)[k])}`).join(', ')}}`;
+          : // (a null or scalar item has no keys: found by `npm run fuzz`, it used to throw here)
+            `map[string]interface {}{${mapKeys.map((k) => `"${k}":${JSON.stringify(item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[k] : undefined)}`).join(', ')}}`;
       out.push(fieldError('Duplicate', formatPath([...path, index(i)]), '', 'schema', { value: shown }));
     }
     seen.add(identity);

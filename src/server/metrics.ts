@@ -1,6 +1,11 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export type AdmissionDecision = 'allowed' | 'warned' | 'denied' | 'unhandled' | 'error';
+/** Sampling interval of the event-loop delay monitor; Node's histogram includes it, and it is subtracted. */
+const EVENT_LOOP_RESOLUTION_MS = 10;
+
+/** `probe`: meshguard's own reachability probe (a dry run it always denies). */
+export type AdmissionDecision = 'allowed' | 'warned' | 'denied' | 'unhandled' | 'error' | 'probe';
 
 /** One registry per server instance, so tests can run several servers in one process without sharing counts. */
 export class ServerMetrics {
@@ -9,6 +14,15 @@ export class ServerMetrics {
   readonly duration: Histogram<'kind' | 'operation' | 'decision'>;
   readonly errors: Counter<'reason'>;
   readonly findings: Counter<'policy' | 'action'>;
+  readonly deadlineExceeded: Counter<'kind' | 'action'>;
+  readonly certificateReloads: Counter<'result'>;
+  readonly certificateNotAfter: Gauge;
+  readonly reachabilityProbes: Counter<'result'>;
+  readonly failClosed: Gauge;
+  readonly draining: Gauge;
+  readonly eventLoopDelay: Gauge<'quantile'>;
+  /** Stops the event-loop monitor (at shutdown). */
+  readonly stopMonitors: () => void;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     this.requests = new Counter({
@@ -36,6 +50,57 @@ export class ServerMetrics {
       help: 'Findings reported, by policy and the action taken.',
       labelNames: ['policy', 'action'],
       registers: [this.registry],
+    });
+    this.deadlineExceeded = new Counter({
+      name: 'meshguard_evaluation_deadline_exceeded_total',
+      help: 'Reviews whose evaluation passed the deadline (--evaluation-deadline-ms) before every policy ran, by kind and the answer given (deny or allow, from --on-deadline).',
+      labelNames: ['kind', 'action'],
+      registers: [this.registry],
+    });
+    this.certificateReloads = new Counter({
+      name: 'meshguard_tls_certificate_reloads_total',
+      help: 'Attempts to load a changed serving certificate (and client CA) without a restart: result success, or failure (unreadable, unparsable, key not matching; the previous certificate stays).',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.certificateNotAfter = new Gauge({
+      name: 'meshguard_tls_certificate_not_after_timestamp_seconds',
+      help: 'Expiry (notAfter, Unix seconds) of the serving certificate in use.',
+      registers: [this.registry],
+    });
+    this.reachabilityProbes = new Counter({
+      name: 'meshguard_reachability_probes_total',
+      help: 'Dry-run probes sent through the API server to prove it reaches meshguard, by result (reached, admitted, failed).',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.failClosed = new Gauge({
+      name: 'meshguard_webhook_fail_closed',
+      help: '1 once meshguard has seen its webhook configuration at failurePolicy Fail (after a successful reachability probe); 0 while it is Ignore or unknown, and always without --fail-closed-after-probe.',
+      registers: [this.registry],
+    });
+    this.draining = new Gauge({
+      name: 'meshguard_draining',
+      help: '1 from the termination signal until exit: not ready, finishing in-flight reviews.',
+      registers: [this.registry],
+    });
+    // How late a 10 ms timer fires: the wait a review's callback had before it could run. prom-client's
+    // nodejs_eventloop_lag_* report the same histogram with the 10 ms interval left in; this one takes it out.
+    const delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    delay.enable();
+    this.stopMonitors = () => delay.disable();
+    const lateBy = (ns: number) => Math.max(0, ns / 1e9 - EVENT_LOOP_RESOLUTION_MS / 1e3);
+    this.eventLoopDelay = new Gauge({
+      name: 'meshguard_event_loop_delay_seconds',
+      help: 'Event-loop delay since the previous scrape (perf_hooks.monitorEventLoopDelay, 10 ms sampling taken out), by quantile (0.5, 0.9, 0.99, 1 = max).',
+      labelNames: ['quantile'],
+      registers: [this.registry],
+      collect() {
+        if (delay.count === 0) return;
+        for (const q of [0.5, 0.9, 0.99]) this.set({ quantile: String(q) }, lateBy(delay.percentile(q * 100)));
+        this.set({ quantile: '1' }, lateBy(delay.max));
+        delay.reset();
+      },
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'meshguard_' });
   }

@@ -13,9 +13,35 @@ export const MODERN_TLS12_CIPHERS = [
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
 
+/**
+ * The secure context of the webhook listener: at start-up and again at every certificate reload
+ * (`server.setSecureContext` replaces the whole context, so the version floor and cipher list must come along).
+ * `clientCaPem`, when given, is the CA that client certificates are verified against (see `clientAuthOptions`).
+ */
 export function tlsOptions(
   certPem: string | Buffer,
   keyPem: string | Buffer,
+  clientCaPem?: string | Buffer,
 ): SecureContextOptions & { minVersion: 'TLSv1.2' } {
-  return { cert: certPem, key: keyPem, minVersion: 'TLSv1.2', ciphers: MODERN_TLS12_CIPHERS, honorCipherOrder: true };
+  return {
+    cert: certPem,
+    key: keyPem,
+    minVersion: 'TLSv1.2',
+    ciphers: MODERN_TLS12_CIPHERS,
+    honorCipherOrder: true,
+    ...(clientCaPem === undefined ? {} : { ca: clientCaPem }),
+  };
+}
+
+/**
+ * Server options for client certificates. The certificate is requested but the handshake is not refused without
+ * one (`rejectUnauthorized: false`): the kubelet's HTTPS probes of /healthz and /readyz present none, and a refused
+ * handshake would keep every pod unready. POST /validate is refused unless the certificate verified
+ * (`socket.authorized`), before its body is read; see app.ts.
+ */
+export function clientAuthOptions(requireClientCertificate: boolean): {
+  requestCert: boolean;
+  rejectUnauthorized: false;
+} {
+  return { requestCert: requireClientCertificate, rejectUnauthorized: false };
 }

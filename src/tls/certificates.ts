@@ -88,3 +88,33 @@ export async function issueServingCertificate(
   });
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
 }
+
+/**
+ * A client certificate (extended key usage clientAuth) for `commonName`, signed by `ca`: what the API server presents
+ * to a webhook that requires one (--client-ca), and what the tests present.
+ */
+export async function issueClientCertificate(
+  ca: CertificateAuthority,
+  commonName: string,
+  validDays = 365,
+): Promise<PemPair> {
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${commonName}`,
+    issuer: ca.cert.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + validDays * DAY_MS),
+    signingAlgorithm: ALGORITHM,
+    publicKey: keys.publicKey as never,
+    signingKey: ca.privateKey as never,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+}

@@ -117,8 +117,53 @@ describe('defaults', () => {
   test('the service-account token is mounted by default (for the cluster view), and can be turned off', () => {
     expect(deployment.template.spec.automountServiceAccountToken).toBe(true);
     expect(only(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
-    const off = deploymentOf(helmTemplate({ set: ['serviceAccount.automountToken=false'] }));
+    const off = deploymentOf(
+      helmTemplate({ set: ['serviceAccount.automountToken=false', 'webhook.failClosedAfterProbe=false'] }),
+    );
     expect(off.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('shutdown: a preStop pause, then meshguard drains within what the grace period leaves (minus a margin)', () => {
+    const c = container as Container & { lifecycle?: { preStop?: { exec?: { command: string[] } } } };
+    expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
+    const spec = deployment.template.spec as PodSpec & { terminationGracePeriodSeconds: number };
+    expect(spec.terminationGracePeriodSeconds).toBe(30);
+    expect(envOf(container).MESHGUARD_SHUTDOWN_TIMEOUT_MS).toBe('20000');
+    // pause + drain + margin fit inside the grace period
+    expect(5 + 20 + 5).toBeLessThanOrEqual(spec.terminationGracePeriodSeconds);
+    const longer = containerOf(helmTemplate({ set: ['terminationGracePeriodSeconds=60', 'preStopSleepSeconds=10'] }));
+    expect(envOf(longer).MESHGUARD_SHUTDOWN_TIMEOUT_MS).toBe('45000');
+    expect(() => helmTemplate({ set: ['terminationGracePeriodSeconds=10'] })).toThrow(
+      /terminationGracePeriodSeconds \(10\) must exceed preStopSleepSeconds \(5\) by more than 5 seconds/,
+    );
+  });
+
+  test('evaluation deadline: 60% of the webhook timeout unless given, always below it; deny when it passes', () => {
+    expect(envOf(container)).toMatchObject({ MESHGUARD_EVALUATION_DEADLINE_MS: '3000', MESHGUARD_ON_DEADLINE: 'deny' });
+    const custom = containerOf(
+      helmTemplate({
+        set: ['webhook.timeoutSeconds=10', 'server.evaluationDeadlineMs=8000', 'server.onDeadline=allow'],
+      }),
+    );
+    expect(envOf(custom)).toMatchObject({ MESHGUARD_EVALUATION_DEADLINE_MS: '8000', MESHGUARD_ON_DEADLINE: 'allow' });
+    expect(
+      envOf(containerOf(helmTemplate({ set: ['webhook.timeoutSeconds=2'] }))).MESHGUARD_EVALUATION_DEADLINE_MS,
+    ).toBe('1200');
+    expect(() => helmTemplate({ set: ['server.evaluationDeadlineMs=5000'] })).toThrow(
+      /server.evaluationDeadlineMs \(5000\) must be below webhook.timeoutSeconds \(5 s\)/,
+    );
+  });
+
+  test('client certificates: off by default; clientAuth.caConfigMap mounts the CA and points --client-ca at it', () => {
+    expect(envOf(container).MESHGUARD_CLIENT_CA).toBeUndefined();
+    const objs = helmTemplate({ set: ['clientAuth.caConfigMap=apiserver-client-ca'] });
+    const c = containerOf(objs);
+    expect(envOf(c).MESHGUARD_CLIENT_CA).toBe('/etc/meshguard/client-ca/ca.crt');
+    expect(c.volumeMounts).toContainEqual({ name: 'client-ca', mountPath: '/etc/meshguard/client-ca', readOnly: true });
+    expect(deploymentOf(objs).template.spec.volumes).toContainEqual({
+      name: 'client-ca',
+      configMap: { name: 'apiserver-client-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+    });
   });
 
   test('a configuration change changes the pod template (and so rolls the pods)', () => {

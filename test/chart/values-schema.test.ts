@@ -90,6 +90,11 @@ describe('values.schema.json rejects values that would break the cluster or the 
     ['webhook.excludedNamespaces={Kube_System}', 'excludedNamespaces'],
     ['resources.requests.memory=lots', 'memory'],
     ['podDisruptionBudget.maxUnavailable=0', 'maxUnavailable'],
+    ['server.onDeadline=maybe', 'onDeadline'],
+    ['server.evaluationDeadlineMs=50', 'evaluationDeadlineMs'],
+    ['webhook.probeNamespace=Not_A_Namespace', 'probeNamespace'],
+    ['webhook.failClosedAfterProbe=yes', 'failClosedAfterProbe'],
+    ['clientAuth.caConfigMap=Bad Name', 'caConfigMap'],
   ])('--set %s', (set, key) => {
     const r = helmTemplateRaw({ set: [set] });
     expect(r.status).not.toBe(0);
@@ -105,6 +110,9 @@ describe('values.schema.json rejects values that would break the cluster or the 
     'server.bodyLimitBytes=1048576',
     'podDisruptionBudget.maxUnavailable=50%',
     'certManager.duration=2160h30m',
+    'webhook.failClosedAfterProbe=false',
+    'server.onDeadline=allow',
+    'clientAuth.caConfigMap=apiserver-client-ca',
   ])('and accepts --set %s', (set) => {
     const r = helmTemplateRaw({ set: [set] });
     expect(r.stderr).toBe('');

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { run } from '@bufbuild/cel';
 import { helmTemplate, type K8sObject, only, REPO_ROOT, runHelm, TOOLS_TIMEOUT_MS } from '../support/helm';
 
+/** Resources whose DELETE a policy guards: deny-all-default and dr-subset-in-use. */
+const GUARDED_DELETES = ['authorizationpolicies', 'destinationrules'];
+
 interface Rule {
   apiGroups: string[];
   apiVersions: string[];
@@ -83,12 +86,12 @@ beforeAll(() => {
 describe('rules: generated from the vendored CRDs, so they cannot drift', () => {
   const webhook = webhookOf(render());
 
-  test('CREATE and UPDATE of exactly every served version of every Istio resource, plus DELETE of AuthorizationPolicies', () => {
+  test('CREATE and UPDATE of exactly every served version of every Istio resource, plus DELETE where a policy guards it', () => {
     const expected = crds.flatMap((k) =>
       k.versions.flatMap((v) => [
         `${k.group}/${v}/${k.plural} CREATE`,
         `${k.group}/${v}/${k.plural} UPDATE`,
-        ...(k.plural === 'authorizationpolicies' ? [`${k.group}/${v}/${k.plural} DELETE`] : []),
+        ...(GUARDED_DELETES.includes(k.plural) ? [`${k.group}/${v}/${k.plural} DELETE`] : []),
       ]),
     );
     const rendered = expand(webhook.rules);
@@ -100,17 +103,20 @@ describe('rules: generated from the vendored CRDs, so they cannot drift', () => 
     );
   });
 
-  test('DELETE has its own rule, for authorizationpolicies only', () => {
+  test('DELETE has its own rules, only for authorizationpolicies (deny-all baseline) and destinationrules (subsets in use)', () => {
     const deleting = webhook.rules.filter((r) => r.operations.includes('DELETE'));
-    expect(deleting).toEqual([
-      {
-        apiGroups: ['security.istio.io'],
-        apiVersions: crds.find((k) => k.plural === 'authorizationpolicies')?.versions,
-        resources: ['authorizationpolicies'],
-        operations: ['DELETE'],
-        scope: 'Namespaced',
-      },
-    ]);
+    expect(deleting).toEqual(
+      GUARDED_DELETES.map((plural) => {
+        const k = crds.find((c) => c.plural === plural);
+        return {
+          apiGroups: [k?.group],
+          apiVersions: k?.versions,
+          resources: [plural],
+          operations: ['DELETE'],
+          scope: 'Namespaced',
+        };
+      }),
+    );
   });
 
   test('no wildcard, no subresource, no CONNECT', () => {
@@ -130,19 +136,48 @@ describe('the webhook settings that keep a cluster safe', () => {
   const objects = render();
   const webhook = webhookOf(objects);
 
-  test('sideEffects None, AdmissionReview v1 only, matchPolicy Equivalent, defaults Fail and 5 seconds', () => {
+  test('sideEffects None, AdmissionReview v1 only, matchPolicy Equivalent, 5 seconds', () => {
     expect(webhook).toMatchObject({
       sideEffects: 'None',
       admissionReviewVersions: ['v1'],
       matchPolicy: 'Equivalent',
-      failurePolicy: 'Fail',
       timeoutSeconds: 5,
     });
+  });
+
+  test('safe failure policy by default: installed at Ignore with the consent annotation; meshguard is told to switch it to Fail', () => {
+    const config = only(objects, 'ValidatingWebhookConfiguration');
+    expect(webhook.failurePolicy).toBe('Ignore');
+    expect(config.metadata.annotations?.['meshguard.io/fail-closed-after-probe']).toBe('true');
+    const env = containerEnv(objects);
+    expect(env.MESHGUARD_FAIL_CLOSED_AFTER_PROBE).toBe(config.metadata.name);
+    expect(env.MESHGUARD_PROBE_NAMESPACE).toBe('default');
+  });
+
+  test('without it, failurePolicy Fail from the start; with failurePolicy Ignore there is nothing to switch', () => {
+    for (const set of [['webhook.failClosedAfterProbe=false'], ['webhook.failurePolicy=Ignore']]) {
+      const objs = render({ set });
+      const config = only(objs, 'ValidatingWebhookConfiguration');
+      expect(webhookOf(objs).failurePolicy).toBe(set[0]?.includes('Ignore') ? 'Ignore' : 'Fail');
+      expect(config.metadata.annotations?.['meshguard.io/fail-closed-after-probe']).toBeUndefined();
+      expect(containerEnv(objs).MESHGUARD_FAIL_CLOSED_AFTER_PROBE).toBeUndefined();
+      expect(objs.filter((o) => o.kind === 'Role' || o.metadata.name.endsWith('-webhook-configuration'))).toEqual([]);
+    }
   });
 
   test('failurePolicy and timeoutSeconds come from values', () => {
     const changed = webhookOf(render({ set: ['webhook.failurePolicy=Ignore', 'webhook.timeoutSeconds=2'] }));
     expect([changed.failurePolicy, changed.timeoutSeconds]).toEqual(['Ignore', 2]);
+  });
+
+  test('the probe namespace must be one the webhook reviews, and meshguard needs its token to probe', () => {
+    expect(() => render({ set: ['webhook.probeNamespace=kube-system'] })).toThrow(
+      /webhook.probeNamespace kube-system is not reviewed/,
+    );
+    expect(() => render({ set: [`webhook.probeNamespace=${NAMESPACE}`] })).toThrow(/is not reviewed/);
+    expect(() => render({ set: ['serviceAccount.automountToken=false'] })).toThrow(
+      /webhook.failClosedAfterProbe needs serviceAccount.automountToken/,
+    );
   });
 
   test('the API server calls the rendered Service on the port that leads to the container https port, at /validate', () => {
@@ -251,7 +286,7 @@ describe('TLS wiring per mode', () => {
 describe('RBAC: read-only, on namespaces and the Istio resources', () => {
   const objects = render();
   const rules = (
-    only(objects, 'ClusterRole') as K8sObject & {
+    only(objects, 'ClusterRole', 'meshguard') as K8sObject & {
       rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
     }
   ).rules;
@@ -261,13 +296,13 @@ describe('RBAC: read-only, on namespaces and the Istio resources', () => {
     expect(rules.every((r) => r.verbs.length === 3)).toBe(true);
   });
 
-  test('exactly namespaces and every vendored Istio resource', () => {
+  test('exactly namespaces, services and every vendored Istio resource', () => {
     const granted = rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`))).sort();
-    expect(granted).toEqual(['/namespaces', ...crds.map((k) => `${k.group}/${k.plural}`)].sort());
+    expect(granted).toEqual(['/namespaces', '/services', ...crds.map((k) => `${k.group}/${k.plural}`)].sort());
   });
 
   test('bound to the ServiceAccount the pods run as', () => {
-    const binding = only(objects, 'ClusterRoleBinding') as K8sObject & {
+    const binding = only(objects, 'ClusterRoleBinding', 'meshguard') as K8sObject & {
       subjects: unknown[];
       roleRef: { name: string };
     };
@@ -276,10 +311,65 @@ describe('RBAC: read-only, on namespaces and the Istio resources', () => {
     expect(binding.subjects).toEqual([
       { kind: 'ServiceAccount', name: podSpec.serviceAccountName, namespace: NAMESPACE },
     ]);
-    expect(binding.roleRef.name).toBe(only(objects, 'ClusterRole').metadata.name);
+    expect(binding.roleRef.name).toBe(only(objects, 'ClusterRole', 'meshguard').metadata.name);
     expect(only(objects, 'ServiceAccount').metadata.name).toBe(podSpec.serviceAccountName);
   });
 });
+
+describe('RBAC of the safe failure policy: its own webhook configuration by name, dry-run creates in one namespace', () => {
+  const objects = render();
+  const serviceAccount = only(objects, 'ServiceAccount').metadata.name;
+  type Role = K8sObject & { rules: Array<Record<string, string[]>> };
+  type Binding = K8sObject & { roleRef: { kind: string; name: string }; subjects: unknown[] };
+
+  test("get and patch on exactly the release's ValidatingWebhookConfiguration", () => {
+    const role = only(objects, 'ClusterRole', 'meshguard-webhook-configuration') as Role;
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations'],
+        resourceNames: [only(objects, 'ValidatingWebhookConfiguration').metadata.name],
+        verbs: ['get', 'patch'],
+      },
+    ]);
+    const binding = only(objects, 'ClusterRoleBinding', 'meshguard-webhook-configuration') as Binding;
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: role.metadata.name,
+    });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccount, namespace: NAMESPACE }]);
+  });
+
+  test('create of PeerAuthentications in the probe namespace only (a Role there), for the dry run', () => {
+    const role = only(objects, 'Role') as Role;
+    expect(role.metadata.namespace).toBe('default');
+    expect(role.rules).toEqual([
+      { apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['create'] },
+    ]);
+    const binding = only(objects, 'RoleBinding') as Binding;
+    expect(binding.metadata.namespace).toBe('default');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: serviceAccount, namespace: NAMESPACE }]);
+    expect(only(render({ set: ['webhook.probeNamespace=probes'] }), 'Role').metadata.namespace).toBe('probes');
+  });
+
+  test('rbac.create=false creates none of it', () => {
+    const none = render({ set: ['rbac.create=false'] });
+    expect(none.filter((o) => ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind))).toEqual(
+      [],
+    );
+  });
+});
+
+function containerEnv(objects: K8sObject[]): Record<string, string | undefined> {
+  const spec = (
+    only(objects, 'Deployment').spec as {
+      template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } };
+    }
+  ).template.spec;
+  return Object.fromEntries((spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+}
 
 function tlsVolumeSecret(objects: K8sObject[]): string | undefined {
   const spec = (

@@ -129,3 +129,35 @@ checksum annotation) change together.
 {{- define "meshguard.configYaml" -}}
 {{- toYaml (mustMergeOverwrite (dict "apiVersion" "meshguard.io/v1alpha1" "kind" "MeshguardConfig") (deepCopy .Values.config)) }}
 {{- end }}
+
+{{/*
+"true" when the safe failure policy is on: the webhook configuration is installed with Ignore and meshguard switches it
+to Fail after a successful reachability probe. Only meaningful when the policy to reach is Fail.
+*/}}
+{{- define "meshguard.failClosedAfterProbe" -}}
+{{- if and .Values.webhook.failClosedAfterProbe (eq .Values.webhook.failurePolicy "Fail") }}true{{ end }}
+{{- end }}
+
+{{/* The failurePolicy written into the ValidatingWebhookConfiguration at install and upgrade. */}}
+{{- define "meshguard.installedFailurePolicy" -}}
+{{- if include "meshguard.failClosedAfterProbe" . }}Ignore{{ else }}{{ .Values.webhook.failurePolicy }}{{ end }}
+{{- end }}
+
+{{/* meshguard's evaluation deadline in ms: the value, or 60% of the webhook's timeoutSeconds. */}}
+{{- define "meshguard.evaluationDeadlineMs" -}}
+{{- $ms := int .Values.server.evaluationDeadlineMs }}
+{{- if eq $ms 0 }}{{ $ms = mul (int .Values.webhook.timeoutSeconds) 600 }}{{ end }}
+{{- if ge $ms (mul (int .Values.webhook.timeoutSeconds) 1000) }}
+{{- fail (printf "server.evaluationDeadlineMs (%d) must be below webhook.timeoutSeconds (%d s): meshguard must answer before the API server gives up" $ms (int .Values.webhook.timeoutSeconds)) }}
+{{- end }}
+{{- $ms }}
+{{- end }}
+
+{{/* What is left of terminationGracePeriodSeconds after the preStop pause and a 5-second margin, in ms. */}}
+{{- define "meshguard.shutdownTimeoutMs" -}}
+{{- $seconds := sub (sub (int .Values.terminationGracePeriodSeconds) (int .Values.preStopSleepSeconds)) 5 }}
+{{- if lt $seconds 1 }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds (%d) by more than 5 seconds: meshguard needs time to finish in-flight reviews after the pause" (int .Values.terminationGracePeriodSeconds) (int .Values.preStopSleepSeconds)) }}
+{{- end }}
+{{- mul $seconds 1000 }}
+{{- end }}
