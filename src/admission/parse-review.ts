@@ -7,6 +7,12 @@ const OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT
 /** Istio objects nest a few dozen levels at most; far deeper input is an attack on the validators' recursion. */
 export const MAX_NESTING_DEPTH = 100;
 
+/** A value from the request, quoted for an error message and clipped: a hostile megabyte is not echoed back. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value ?? null) ?? 'null';
+  return text.length <= 80 ? text : `${text.slice(0, 77)}...`;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isGvk = (v: unknown): boolean =>
   isRecord(v) &&
@@ -33,11 +39,11 @@ export function nestingDepth(root: unknown, limit: number): number {
 export function parseAdmissionReview(body: unknown): ParsedReview {
   if (!isRecord(body)) return { ok: false, message: 'body must be a JSON object (an AdmissionReview)' };
   if (body.kind !== 'AdmissionReview')
-    return { ok: false, message: `kind must be "AdmissionReview", got ${JSON.stringify(body.kind ?? null)}` };
+    return { ok: false, message: `kind must be "AdmissionReview", got ${shown(body.kind)}` };
   if (!API_VERSIONS.includes(body.apiVersion as AdmissionApiVersion)) {
     return {
       ok: false,
-      message: `apiVersion must be "admission.k8s.io/v1" (or v1beta1), got ${JSON.stringify(body.apiVersion ?? null)}`,
+      message: `apiVersion must be "admission.k8s.io/v1" (or v1beta1), got ${shown(body.apiVersion)}`,
     };
   }
   const request = body.request;
@@ -48,7 +54,7 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
   if (!OPERATIONS.includes(request.operation as Operation)) {
     return {
       ok: false,
-      message: `request.operation must be one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(request.operation ?? null)}`,
+      message: `request.operation must be one of ${OPERATIONS.join(', ')}, got ${shown(request.operation)}`,
     };
   }
   if (!isGvk(request.kind)) return { ok: false, message: 'request.kind must be {group, version, kind}' };

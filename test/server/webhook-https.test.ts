@@ -177,6 +177,12 @@ describe('bad input gets a 4xx JSON error and leaves the server healthy', () => 
     expect((res.json() as { message: string }).message).toMatch(message);
   });
 
+  it('does not echo a huge value back in its error', async () => {
+    const res = await raw(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'x'.repeat(100_000) }));
+    expect(res.status).toBe(400);
+    expect((res.json() as { message: string }).message.length).toBeLessThan(200);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await httpsRequest(`${t.url}/nope`, { ca: t.ca });
     expect(res.status).toBe(404);
