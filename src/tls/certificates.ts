@@ -59,17 +59,19 @@ export async function createCertificateAuthority(commonName: string, validDays =
   };
 }
 
-/** A serving certificate for the given DNS names and IP addresses, signed by `ca`. */
-export async function issueServingCertificate(
+/** A leaf certificate signed by `ca`: one key pair, the common constraints, and what makes it serving or client. */
+async function issueLeaf(
   ca: CertificateAuthority,
-  hosts: readonly string[],
-  validDays = 365,
+  subject: string,
+  usage: x509.ExtendedKeyUsage,
+  extra: x509.Extension[],
+  validDays: number,
 ): Promise<PemPair> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: `CN=${hosts[0] ?? 'meshguard'}`,
+    subject,
     issuer: ca.cert.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + validDays * DAY_MS),
@@ -79,42 +81,37 @@ export async function issueServingCertificate(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(
-        hosts.map((h) => (isIP(h) ? { type: 'ip', value: h } : { type: 'dns', value: h })),
-      ),
+      new x509.ExtendedKeyUsageExtension([usage]),
+      ...extra,
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
   return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
+/** A serving certificate for the given DNS names and IP addresses, signed by `ca`. */
+export function issueServingCertificate(
+  ca: CertificateAuthority,
+  hosts: readonly string[],
+  validDays = 365,
+): Promise<PemPair> {
+  const names = new x509.SubjectAlternativeNameExtension(
+    hosts.map((h) => (isIP(h) ? { type: 'ip', value: h } : { type: 'dns', value: h })),
+  );
+  return issueLeaf(ca, `CN=${hosts[0] ?? 'meshguard'}`, x509.ExtendedKeyUsage.serverAuth, [names], validDays);
+}
+
 /**
  * A client certificate (extended key usage clientAuth) for `commonName`, signed by `ca`: what the API server presents
- * to a webhook that requires one (--client-ca), and what the tests present.
+ * to a webhook that requires one (--client-ca), and what the tests present. Kubernetes reads each organization
+ * (`groups`) as a group of the user.
  */
-export async function issueClientCertificate(
+export function issueClientCertificate(
   ca: CertificateAuthority,
   commonName: string,
   validDays = 365,
+  groups: readonly string[] = [],
 ): Promise<PemPair> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${commonName}`,
-    issuer: ca.cert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + validDays * DAY_MS),
-    signingAlgorithm: ALGORITHM,
-    publicKey: keys.publicKey as never,
-    signingKey: ca.privateKey as never,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
-    ],
-  });
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+  const subject = [`CN=${commonName}`, ...groups.map((g) => `O=${g}`)].join(', ');
+  return issueLeaf(ca, subject, x509.ExtendedKeyUsage.clientAuth, [], validDays);
 }

@@ -1,57 +1,25 @@
-import 'reflect-metadata';
-import { generateKeyPairSync, webcrypto } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import {
   type CertificateAuthority,
   createCertificateAuthority,
+  issueClientCertificate,
   issueServingCertificate,
   type PemPair,
 } from '../../../src/tls/certificates';
-
-// The same algorithm and provider as src/tls/certificates.ts (importing it has set the provider already).
-x509.cryptoProvider.set(webcrypto as never);
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-async function exportKeyPem(key: webcrypto.CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`;
-}
 
 /**
  * A client certificate for a Kubernetes user: the API server takes the common name as the user name and each
  * organization as a group (`system:masters` is the group that may do anything).
  */
-export async function issueUserCertificate(
+export function issueUserCertificate(
   ca: CertificateAuthority,
   user: string,
   groups: readonly string[],
   validDays = 1,
 ): Promise<PemPair> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
-      .toString('hex')
-      .replace(/^[89a-f]/, '1'),
-    subject: [`CN=${user}`, ...groups.map((g) => `O=${g}`)].join(', '),
-    issuer: ca.cert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + validDays * DAY_MS),
-    signingAlgorithm: ALGORITHM,
-    publicKey: keys.publicKey as never,
-    signingKey: ca.privateKey as never,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
-    ],
-  });
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+  return issueClientCertificate(ca, user, validDays, groups);
 }
 
 /** Files of the control plane's key material, all under one folder. */
