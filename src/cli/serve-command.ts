@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { inClusterConnection, kubeconfigConnection } from '../cluster/kube-client';
 import { DEFAULT_BODY_LIMIT } from '../server/app';
-import { ensureDevCertificate } from '../server/dev-certificate';
+import type { ensureDevCertificate as EnsureDevCertificate } from '../server/dev-certificate';
 import { DEFAULT_SHUTDOWN, type FailClosedSettings, startServer } from '../server/start-server';
 import { sampleReviewCurl } from './sample-review';
 
@@ -154,6 +154,10 @@ export function serveCommand(): Command {
       let keyFile = opts.key;
       let devCa: string | undefined;
       if (certFile === undefined || keyFile === undefined) {
+        // Loaded only here: @peculiar/x509 costs ~150 ms of start-up that a server given its certificate never needs.
+        const { ensureDevCertificate } = require('../server/dev-certificate') as {
+          ensureDevCertificate: typeof EnsureDevCertificate;
+        };
         const dev = await ensureDevCertificate(opts.devCertDir);
         certFile = dev.cert;
         keyFile = dev.key;
