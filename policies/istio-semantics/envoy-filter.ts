@@ -7,9 +7,9 @@
  * string, and no `@type` from Envoy's removed v2 API.
  */
 import { asArray, asRecord, asString, type Json } from '../../src/policy-helpers/object-access';
-import { validateNetworkingWorkloadSelector } from './labels';
+import { checkNetworkingWorkloadSelector } from './labels';
 import { re2CompileError } from './re2';
-import { Report } from './report';
+import type { Report } from './report';
 
 export const ENVOY_FILTER_WARNING =
   'EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.';
@@ -167,18 +167,8 @@ function validatePatch(cp: Json, path: string, report: Report): void {
 
 export function validateEnvoyFilter(spec: Json, report: Report): void {
   report.warn('<root>', ENVOY_FILTER_WARNING);
-  const selectorErrors = new Report();
-  const selector = validateNetworkingWorkloadSelector(spec.workloadSelector, 'spec.workloadSelector', selectorErrors);
-  if (selectorErrors.hasErrors) {
-    report.issues.push(...selectorErrors.issues);
-    return;
-  }
-  if (selector.empty) {
-    report.warn(
-      'spec.workloadSelector',
-      'Envoy filter: workload selector specified without labels, will be applied to all services in namespace',
-    );
-  }
+  // istiod stops at a malformed selector.
+  if (!checkNetworkingWorkloadSelector(spec, 'Envoy filter', report)) return;
   asArray(spec.configPatches).forEach((entry, i) => {
     const cp = asRecord(entry);
     if (cp === undefined) report.error(`spec.configPatches[${i}]`, 'Envoy filter: null config patch');

@@ -5,7 +5,7 @@
  */
 import { asRecord, asString } from '../../src/policy-helpers/object-access';
 import { quote } from './hosts';
-import { keyPath, type Report } from './report';
+import { keyPath, Report } from './report';
 
 const LABEL = '[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?';
 const QUALIFIED_NAME = '(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
@@ -80,4 +80,28 @@ export function validateNetworkingWorkloadSelector(
   const labels = asRecord(sel.labels) ?? {};
   selectorLabelErrors(labels, `${path}.labels`, report);
   return { empty: Object.keys(labels).length === 0 };
+}
+
+/**
+ * How Sidecar, ServiceEntry and EnvoyFilter validation opens: a malformed workloadSelector stops istiod there (its
+ * errors only); one without labels is a warning, worded by the kind. False when validation should stop.
+ */
+export function checkNetworkingWorkloadSelector(
+  spec: Record<string, unknown>,
+  kindWords: string,
+  report: Report,
+): boolean {
+  const selectorErrors = new Report();
+  const selector = validateNetworkingWorkloadSelector(spec.workloadSelector, 'spec.workloadSelector', selectorErrors);
+  if (selectorErrors.hasErrors) {
+    report.issues.push(...selectorErrors.issues);
+    return false;
+  }
+  if (selector.empty) {
+    report.warn(
+      'spec.workloadSelector',
+      `${kindWords}: workload selector specified without labels, will be applied to all services in namespace`,
+    );
+  }
+  return true;
 }

@@ -7,7 +7,7 @@ import { asArray, asNumber, asRecord, asString, type Json } from '../../src/poli
 import { validateExportTo } from './export-to';
 import { quote, validateFQDN, validatePartialWildcard, validateWildcardDomain } from './hosts';
 import { isValidIP, validateIPSubnet } from './ip';
-import { validateLabels, validateNetworkingWorkloadSelector } from './labels';
+import { checkNetworkingWorkloadSelector, validateLabels } from './labels';
 import {
   isHTTPProtocol,
   isTCPProtocol,
@@ -17,7 +17,7 @@ import {
   validatePortName,
   validateProtocol,
 } from './ports';
-import { keyPath, Report } from './report';
+import { keyPath, type Report } from './report';
 import { validateWorkloadEntryFields } from './workload-entry';
 
 const AUTOALLOCATE_OPT_OUT = 'networking.istio.io/enable-autoallocate-ip';
@@ -55,18 +55,8 @@ function validateDNSEndpoints(spec: Json, ports: ReadonlySet<string>, report: Re
 }
 
 export function validateServiceEntry(spec: Json, meta: Json, namespace: string, report: Report): void {
-  const selectorErrors = new Report();
-  const selector = validateNetworkingWorkloadSelector(spec.workloadSelector, 'spec.workloadSelector', selectorErrors);
-  if (selectorErrors.hasErrors) {
-    report.issues.push(...selectorErrors.issues);
-    return;
-  }
-  if (selector.empty) {
-    report.warn(
-      'spec.workloadSelector',
-      'service entry: workload selector specified without labels, will be applied to all services in namespace',
-    );
-  }
+  // istiod stops at a malformed selector.
+  if (!checkNetworkingWorkloadSelector(spec, 'service entry', report)) return;
   const hasSelector = spec.workloadSelector != null;
   const endpoints = asArray(spec.endpoints);
   if (hasSelector && spec.endpoints != null)

@@ -7,7 +7,7 @@ import { asArray, asNumber, asRecord, asString, type Json } from '../../src/poli
 import { validateFQDN, validateNamespaceSlashHost } from './hosts';
 import { validateDestination } from './http-route';
 import { UNIX_PREFIX, validateIPAddress, validateUnixAddress } from './ip';
-import { validateNetworkingWorkloadSelector } from './labels';
+import { checkNetworkingWorkloadSelector } from './labels';
 import {
   isHTTPProtocol,
   isTLSProtocol,
@@ -16,7 +16,7 @@ import {
   validatePortName,
   validateProtocol,
 } from './ports';
-import { Report } from './report';
+import type { Report } from './report';
 import { validateServerTLS } from './server-tls';
 import { validateConnectionPool } from './traffic-policy';
 
@@ -240,19 +240,8 @@ function validateOutboundTrafficPolicy(policy: unknown, report: Report): void {
 }
 
 export function validateSidecar(spec: Json, namespace: string, report: Report): void {
-  const selectorErrors = new Report();
-  const selector = validateNetworkingWorkloadSelector(spec.workloadSelector, 'spec.workloadSelector', selectorErrors);
-  if (selectorErrors.hasErrors) {
-    // istiod stops at a malformed selector.
-    report.issues.push(...selectorErrors.issues);
-    return;
-  }
-  if (selector.empty) {
-    report.warn(
-      'spec.workloadSelector',
-      'sidecar: workload selector specified without labels, will be applied to all services in namespace',
-    );
-  }
+  // istiod stops at a malformed selector.
+  if (!checkNetworkingWorkloadSelector(spec, 'sidecar', report)) return;
   const ingress = asArray(spec.ingress);
   const egress = asArray(spec.egress);
   if (
