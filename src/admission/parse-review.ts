@@ -21,16 +21,35 @@ const isGvk = (v: unknown): boolean =>
   typeof v.kind === 'string' &&
   v.kind !== '';
 
-/** Depth of the deepest value, measured without recursion so hostile input cannot overflow the stack here. */
+/**
+ * Depth of the deepest value (the root object is 1), or the first depth found above `limit`. Recursive, but it
+ * never goes deeper than `limit + 1` calls, so hostile input cannot overflow the stack; and it allocates nothing,
+ * which matters because every review goes through it.
+ */
 export function nestingDepth(root: unknown, limit: number): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  return root !== null && typeof root === 'object' ? deepest(root, 1, limit) : 0;
+}
+
+function deepest(value: object, depth: number, limit: number): number {
+  if (depth > limit) return depth;
+  let max = depth;
+  if (Array.isArray(value)) {
+    for (const child of value) {
+      if (child !== null && typeof child === 'object') {
+        const d = deepest(child, depth + 1, limit);
+        if (d > max) max = d;
+        if (max > limit) return max;
+      }
+    }
+    return max;
+  }
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object') {
+      const d = deepest(child, depth + 1, limit);
+      if (d > max) max = d;
+      if (max > limit) return max;
+    }
   }
   return max;
 }

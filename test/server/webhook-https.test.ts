@@ -168,6 +168,20 @@ describe('bad input gets a 4xx JSON error and leaves the server healthy', () => 
       /prototype/,
     ],
     ['constructor.prototype', () => raw('{"constructor":{"prototype":{"admin":true}}}'), 400, /prototype/],
+    // Escaped spellings take the full scan: the fast path only skips bodies with neither the key nor a `\u`.
+    [
+      '__proto__ key spelled with escapes',
+      () => raw('{"kind":"AdmissionReview","\\u005f\\u005fproto__":{"admin":true}}'),
+      400,
+      /prototype/,
+    ],
+    [
+      'constructor key spelled with an escape',
+      () => raw('{"\\u0063onstructor":{"prototype":{"admin":true}}}'),
+      400,
+      /prototype/,
+    ],
+    ['whitespace only', () => raw(' \n\t '), 400, /empty/i],
   ];
 
   it.each(cases)('%s', async (_name, send, status, message) => {
@@ -175,6 +189,17 @@ describe('bad input gets a 4xx JSON error and leaves the server healthy', () => 
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect((res.json() as { message: string }).message).toMatch(message);
+  });
+
+  it('judges a review whose body starts with a byte-order mark or mentions protocols, as before', async () => {
+    // "protocol" contains "proto": the fast path must not mistake it for a forbidden key.
+    const labelled = { ...brokenDr, metadata: { ...brokenDr.metadata, labels: { protocol: 'grpc' } } };
+    for (const body of [`\ufeff${JSON.stringify(reviewFor(labelled))}`, JSON.stringify(reviewFor(labelled))]) {
+      expect(body).toContain('protocol');
+      const res = await raw(body);
+      expect(res.status).toBe(200);
+      expect((res.json() as { response: { allowed: boolean } }).response.allowed).toBe(false);
+    }
   });
 
   it('does not echo a huge value back in its error', async () => {
