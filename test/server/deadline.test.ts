@@ -3,7 +3,7 @@ import { evaluate } from '../../src/engine/evaluate';
 import { config, peerAuth, schemas } from '../support/engine';
 import { postJson } from '../support/https-client';
 import { reviewFor } from '../support/review';
-import { metricValue, type Served, serve } from './helpers/server';
+import { metricValue, type Served, serve } from '../support/test-server';
 
 /** A clock that moves 100 ms every time it is read: each policy "takes" 100 ms, whatever the machine does. */
 function steppingClock(step = 100): () => number {

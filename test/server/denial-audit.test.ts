@@ -2,7 +2,7 @@ import { KindLabels } from '../../src/server/validate-route';
 import { peerAuth } from '../support/engine';
 import { postJson } from '../support/https-client';
 import { reviewFor } from '../support/review';
-import { metricValue, type Served, serve } from './helpers/server';
+import { metricValue, type Served, serve } from '../support/test-server';
 
 let t: Served;
 beforeAll(async () => {

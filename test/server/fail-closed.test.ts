@@ -3,9 +3,9 @@ import pino from 'pino';
 import { FailurePolicyPromoter } from '../../src/cluster/failure-policy';
 import { KubeClient, kubeconfigConnection } from '../../src/cluster/kube-client';
 import { peerAuth } from '../support/engine';
+import { metricValue, type Served, serve } from '../support/test-server';
 import { type FakeAdmissionApi, startFakeAdmissionApi } from './helpers/fake-admission-api';
 import { until } from './helpers/https-load';
-import { metricValue, type Served, serve } from './helpers/server';
 
 const CONFIG = 'meshguard';
 const WEBHOOK = 'validate.meshguard.io';

@@ -1,15 +1,15 @@
 import { postJson } from '../support/https-client';
 import { reviewFor } from '../support/review';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { type Served, serve } from '../support/test-server';
 
 interface ReviewBody {
   response: { allowed: boolean; status?: { code: number; message: string }; warnings?: string[] };
 }
 
-let t: TestServer;
+let t: Served;
 beforeAll(async () => {
   // Configuration from a file, as the chart mounts it: a schema policy beside the built-in ones.
-  t = await startTestServer({
+  t = await serve({
     configYaml: `
 schemaPolicies:
   - id: require-team-label

@@ -5,8 +5,8 @@ import { MODERN_TLS12_CIPHERS } from '../../src/server/tls-options';
 import { peerAuth } from '../support/engine';
 import { httpsRequest } from '../support/https-client';
 import { reviewFor } from '../support/review';
+import { metricValue, type Served, serve } from '../support/test-server';
 import { clientPair, newCa, servingPair } from './helpers/certs';
-import { metricValue, type Served, serve } from './helpers/server';
 
 interface Handshake {
   protocol?: string | null;

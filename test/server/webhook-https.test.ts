@@ -1,11 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { type HttpResult, httpsRequest, postJson } from '../support/https-client';
 import { reviewFor } from '../support/review';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { type Served, serve } from '../support/test-server';
 
-let t: TestServer;
+let t: Served;
 beforeAll(async () => {
-  t = await startTestServer({ bodyLimit: 256 * 1024 });
+  t = await serve({ bodyLimit: 256 * 1024 });
 });
 afterAll(async () => {
   await t.stop();
