@@ -2,18 +2,14 @@
 // managedFields, kubectl's last-applied annotation), userInfo with groups, requestKind/requestResource, options.
 // Mirrors test/support/review.ts (reviewFor), which the bench cannot import because it is TypeScript.
 import { createHash } from 'node:crypto';
+import { requireDist } from './dist.mjs';
 
-const PLURALS = {
-  VirtualService: 'virtualservices',
-  DestinationRule: 'destinationrules',
-  Gateway: 'gateways',
-  ServiceEntry: 'serviceentries',
-  Sidecar: 'sidecars',
-  PeerAuthentication: 'peerauthentications',
-  AuthorizationPolicy: 'authorizationpolicies',
-  RequestAuthentication: 'requestauthentications',
-  Telemetry: 'telemetries',
-};
+let registry;
+/** The resource (plural) of a kind, from the CRDs meshguard serves; a guess for kinds it does not serve. */
+function pluralOf(kind) {
+  registry ??= requireDist('schema/kind-registry').KindRegistry.load();
+  return registry.kinds.find((k) => k.kind === kind)?.plural ?? `${kind.toLowerCase()}s`;
+}
 
 /** A stable uuid-shaped id, so bodies are byte-identical from run to run. */
 function stableUid(seed) {
@@ -66,7 +62,7 @@ export function reviewFor(object, operation = 'CREATE', extra = {}) {
   const kind = String(object.kind);
   const meta = object.metadata ?? {};
   const gvk = { group, version, kind };
-  const gvr = { group, version, resource: PLURALS[kind] ?? `${kind.toLowerCase()}s` };
+  const gvr = { group, version, resource: pluralOf(kind) };
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',

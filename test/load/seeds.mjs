@@ -8,18 +8,10 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 const { load } = require('js-yaml');
-
-const PLURALS = {
-  VirtualService: 'virtualservices',
-  DestinationRule: 'destinationrules',
-  Gateway: 'gateways',
-  ServiceEntry: 'serviceentries',
-  Sidecar: 'sidecars',
-  PeerAuthentication: 'peerauthentications',
-  AuthorizationPolicy: 'authorizationpolicies',
-  RequestAuthentication: 'requestauthentications',
-  Telemetry: 'telemetries',
-};
+// The resource (plural) of each kind, from the CRDs meshguard serves (the scripts run after `npm run build`).
+const { KindRegistry } = require(join(ROOT, 'dist/src/schema/kind-registry.js'));
+const registry = KindRegistry.load();
+const pluralOf = (kind) => registry.kinds.find((k) => k.kind === kind)?.plural ?? `${kind.toLowerCase()}s`;
 
 const EXTRA = [
   {
@@ -98,7 +90,7 @@ export function reviewOf(object, operation = 'CREATE', oldObject = null) {
     request: {
       uid: `seed-${counter}`,
       kind: { group, version, kind: object.kind },
-      resource: { group, version, resource: PLURALS[object.kind] ?? `${String(object.kind).toLowerCase()}s` },
+      resource: { group, version, resource: pluralOf(String(object.kind)) },
       requestKind: { group, version, kind: object.kind },
       name: object.metadata?.name,
       namespace: object.metadata?.namespace ?? 'default',

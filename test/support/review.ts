@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AdmissionReviewRequest, Operation } from '../../src/admission/types';
+import { KindRegistry } from '../../src/schema/kind-registry';
 
-const PLURALS: Record<string, string> = {
-  VirtualService: 'virtualservices',
-  DestinationRule: 'destinationrules',
-  Gateway: 'gateways',
-  ServiceEntry: 'serviceentries',
-  Sidecar: 'sidecars',
-  PeerAuthentication: 'peerauthentications',
-  AuthorizationPolicy: 'authorizationpolicies',
-  RequestAuthentication: 'requestauthentications',
-  Telemetry: 'telemetries',
-};
+let registry: KindRegistry | undefined;
+/** The resource (plural) of a kind, from the CRDs meshguard serves; a guess for kinds it does not serve. */
+function pluralOf(kind: string): string {
+  registry ??= KindRegistry.load();
+  return registry.kinds.find((k) => k.kind === kind)?.plural ?? `${kind.toLowerCase()}s`;
+}
 
 /** Wraps an object in the AdmissionReview the API server would send for it. */
 export function reviewFor(
@@ -28,7 +24,7 @@ export function reviewFor(
     request: {
       uid: randomUUID(),
       kind: { group, version, kind },
-      resource: { group, version, resource: PLURALS[kind] ?? `${kind.toLowerCase()}s` },
+      resource: { group, version, resource: pluralOf(kind) },
       name: meta.name,
       namespace: meta.namespace ?? 'default',
       operation,
