@@ -3,7 +3,7 @@
 // is measured for a bare `node` that exits at once, and for IstioSchemas.load() inside a fresh process.
 
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { cliMain, meshguardNodeArgs, repoRoot, requireDist, serveExtraArgs } from './lib/dist.mjs';
+import { meshguardServeArgs, repoRoot, requireDist } from './lib/dist.mjs';
 import {
   cpuBusyBetween,
   cpuSecondsOf,
@@ -24,30 +24,10 @@ async function oneColdStart(certs) {
   const metricsPort = await freePort();
   const cpuBefore = cpuTimes();
   const started = performance.now();
-  const child = startChild(
-    process.execPath,
-    [
-      ...meshguardNodeArgs(),
-      cliMain,
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--cert',
-      certs.certFile,
-      '--key',
-      certs.keyFile,
-      '--metrics-host',
-      '127.0.0.1',
-      '--metrics-port',
-      String(metricsPort),
-      '--log-level',
-      'info',
-      ...serveExtraArgs(),
-    ],
-    { cpu: SERVER_CPU, env: { NODE_ENV: 'production' } },
-  );
+  const child = startChild(process.execPath, meshguardServeArgs({ port, metricsPort, certs }), {
+    cpu: SERVER_CPU,
+    env: { NODE_ENV: 'production' },
+  });
   try {
     const ready = await waitForOk(`https://127.0.0.1:${port}/readyz`, {
       ca: certs.caPem,

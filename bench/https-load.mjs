@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { benchDir, cliMain, meshguardNodeArgs, requireDist, serveExtraArgs } from './lib/dist.mjs';
+import { benchDir, meshguardServeArgs, requireDist } from './lib/dist.mjs';
 import { loadBenchObjects } from './lib/objects.mjs';
 import {
   cpuBusyBetween,
@@ -155,21 +155,7 @@ async function startServers(certs, started) {
     {
       name: 'meshguard',
       url: `https://127.0.0.1:${port}`,
-      command: [
-        ...meshguardNodeArgs(),
-        cliMain,
-        'serve',
-        ...common,
-        '--port',
-        String(port),
-        '--metrics-host',
-        '127.0.0.1',
-        '--metrics-port',
-        String(metricsPort),
-        '--log-level',
-        'info',
-        ...serveExtraArgs(),
-      ],
+      command: meshguardServeArgs({ port, metricsPort, certs }),
     },
   ];
   for (const s of servers) {

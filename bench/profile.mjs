@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { chooseGenerator, generate } from './https-load.mjs';
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { benchDir, cliMain, meshguardNodeArgs, repoRoot, serveExtraArgs } from './lib/dist.mjs';
+import { benchDir, meshguardServeArgs, repoRoot } from './lib/dist.mjs';
 import { loadBenchObjects } from './lib/objects.mjs';
 import { freePort, startChild, stopChild, waitForOk } from './lib/processes.mjs';
 import { envNumber, renderTable } from './lib/report.mjs';
@@ -90,21 +90,7 @@ try {
   const metricsPort = await freePort();
   const tls = ['--host', '127.0.0.1', '--port', String(port), '--cert', certs.certFile, '--key', certs.keyFile];
   const serverArgs =
-    mode === 'bare'
-      ? [join(benchDir, 'bare-server.mjs'), ...tls]
-      : [
-          ...meshguardNodeArgs(),
-          cliMain,
-          'serve',
-          ...tls,
-          '--metrics-host',
-          '127.0.0.1',
-          '--metrics-port',
-          String(metricsPort),
-          '--log-level',
-          'info',
-          ...serveExtraArgs(),
-        ];
+    mode === 'bare' ? [join(benchDir, 'bare-server.mjs'), ...tls] : meshguardServeArgs({ port, metricsPort, certs });
   const interval = mode === 'startup' ? '100' : '250';
   const spawnedUs = Number(process.hrtime.bigint() / 1000n);
   child = startChild(

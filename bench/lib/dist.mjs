@@ -49,3 +49,30 @@ export function serveExtraArgs() {
 export function meshguardNodeArgs() {
   return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
+
+/**
+ * `node … meshguard serve` as the bench runs it: on 127.0.0.1 with the given certificate, the metrics listener on
+ * (as in production), logging at info, then BENCH_NODE_ARGS before the script and serveExtraArgs() after it.
+ */
+export function meshguardServeArgs({ port, metricsPort, certs }) {
+  return [
+    ...meshguardNodeArgs(),
+    cliMain,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--cert',
+    certs.certFile,
+    '--key',
+    certs.keyFile,
+    '--metrics-host',
+    '127.0.0.1',
+    '--metrics-port',
+    String(metricsPort),
+    '--log-level',
+    'info',
+    ...serveExtraArgs(),
+  ];
+}
