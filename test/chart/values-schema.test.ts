@@ -94,6 +94,7 @@ describe('values.schema.json rejects values that would break the cluster or the 
     ['server.evaluationDeadlineMs=50', 'evaluationDeadlineMs'],
     ['webhook.probeNamespace=Not_A_Namespace', 'probeNamespace'],
     ['webhook.failClosedAfterProbe=yes', 'failClosedAfterProbe'],
+    ['webhook.url=http://meshguard.example.com/validate', 'url'],
     ['clientAuth.caConfigMap=Bad Name', 'caConfigMap'],
   ])('--set %s', (set, key) => {
     const r = helmTemplateRaw({ set: [set] });

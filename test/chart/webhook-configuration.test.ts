@@ -25,7 +25,11 @@ interface Webhook {
   matchPolicy: string;
   failurePolicy: string;
   timeoutSeconds: number;
-  clientConfig: { caBundle?: string; service: { name: string; namespace: string; path: string; port: number } };
+  clientConfig: {
+    caBundle?: string;
+    url?: string;
+    service?: { name: string; namespace: string; path: string; port: number };
+  };
   namespaceSelector: { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] };
   matchConditions?: Array<{ name: string; expression: string }>;
   rules: Rule[];
@@ -185,7 +189,12 @@ describe('the webhook settings that keep a cluster safe', () => {
     const deployment = only(objects, 'Deployment') as K8sObject & {
       spec: { template: { spec: { containers: Array<{ ports: Array<{ name: string; containerPort: number }> }> } } };
     };
-    const { name, namespace: ns, path, port } = webhook.clientConfig.service;
+    const {
+      name,
+      namespace: ns,
+      path,
+      port,
+    } = webhook.clientConfig.service ?? { name: '', namespace: '', path: '', port: 0 };
     expect([name, ns, path]).toEqual([service.metadata.name, NAMESPACE, '/validate']);
     const servicePort = (service.spec as { ports: Array<{ port: number; targetPort: string }> }).ports.find(
       (p) => p.port === port,
@@ -193,6 +202,16 @@ describe('the webhook settings that keep a cluster safe', () => {
     expect(servicePort?.targetPort).toBe('https');
     const containerPort = deployment.spec.template.spec.containers[0]?.ports.find((p) => p.name === 'https');
     expect(containerPort?.containerPort).toBe(8443);
+  });
+
+  test('webhook.url sends the API server to that URL instead of the Service, with the same caBundle', () => {
+    const url = 'https://meshguard.example.com:8443/validate';
+    const caBundle = Buffer.from('-----BEGIN CERTIFICATE-----\n').toString('base64');
+    const pointed = webhookOf(
+      render({ set: [`webhook.url=${url}`, 'tls.existingSecret=meshguard-tls', `tls.caBundle=${caBundle}`] }),
+    );
+    expect(pointed.clientConfig).toEqual({ url, caBundle });
+    expect(webhook.clientConfig.url).toBeUndefined();
   });
 
   describe('namespaceSelector', () => {

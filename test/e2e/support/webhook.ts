@@ -26,23 +26,22 @@ export interface RenderWebhookOptions {
 }
 
 /**
- * The chart's ValidatingWebhookConfiguration, as `helm template` renders it with test/e2e/values.yaml and the
- * CA, with one change: each webhook's `clientConfig.service` becomes a `url` at the same path on `baseUrl` (the chart
- * can only point at a Service; the control plane here has no Services that route anywhere). Rules, selectors,
- * matchConditions, failurePolicy and timeouts stay exactly as rendered.
+ * The chart's ValidatingWebhookConfiguration, as `helm template` renders it with test/e2e/values.yaml, the CA, and
+ * `webhook.url` pointing at meshguard on loopback (the control plane here has no Services that route anywhere).
+ * Rules, selectors, matchConditions, failurePolicy and timeouts are exactly what an install gets.
  */
 export function renderWebhookConfiguration(options: RenderWebhookOptions): K8sObject {
   const caBundle = Buffer.from(options.caPem).toString('base64');
+  const url = `${options.baseUrl}/validate`;
   const objects = helmTemplate({
     valuesFiles: [E2E_VALUES],
-    set: [`tls.caBundle=${caBundle}`, ...(options.set ?? [])],
+    set: [`tls.caBundle=${caBundle}`, `webhook.url=${url}`, ...(options.set ?? [])],
   });
-  const config = structuredClone(only(objects, 'ValidatingWebhookConfiguration'));
+  const config = only(objects, 'ValidatingWebhookConfiguration');
   for (const webhook of config.webhooks as Webhook[]) {
-    const { service, ...rest } = webhook.clientConfig;
-    if (!service) throw new Error(`webhook ${webhook.name} has no clientConfig.service to replace`);
-    if (rest.caBundle !== caBundle) throw new Error(`webhook ${webhook.name} did not get the caBundle from the values`);
-    webhook.clientConfig = { url: `${options.baseUrl}${service.path ?? '/'}`, caBundle: rest.caBundle };
+    const { clientConfig } = webhook;
+    if (clientConfig.url !== url || clientConfig.service !== undefined || clientConfig.caBundle !== caBundle)
+      throw new Error(`webhook ${webhook.name}: the chart did not render webhook.url and tls.caBundle as set`);
   }
   return config;
 }
