@@ -3,7 +3,7 @@
 // is measured for a bare `node` that exits at once, and for IstioSchemas.load() inside a fresh process.
 
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { meshguardServeArgs, repoRoot, requireDist } from './lib/dist.mjs';
+import { meshguardEnv, meshguardServeArgs, repoRoot, requireDist } from './lib/dist.mjs';
 import {
   cpuBusyBetween,
   cpuSecondsOf,
@@ -26,7 +26,7 @@ async function oneColdStart(certs) {
   const started = performance.now();
   const child = startChild(process.execPath, meshguardServeArgs({ port, metricsPort, certs }), {
     cpu: SERVER_CPU,
-    env: { NODE_ENV: 'production' },
+    env: meshguardEnv(),
   });
   try {
     const ready = await waitForOk(`https://127.0.0.1:${port}/readyz`, {

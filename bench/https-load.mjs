@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { benchDir, meshguardServeArgs, requireDist } from './lib/dist.mjs';
+import { benchDir, meshguardEnv, meshguardServeArgs, requireDist } from './lib/dist.mjs';
 import { loadBenchObjects } from './lib/objects.mjs';
 import {
   cpuBusyBetween,
@@ -151,15 +151,17 @@ async function startServers(certs, started) {
       name: 'bare',
       url: `https://127.0.0.1:${barePort}`,
       command: [join(benchDir, 'bare-server.mjs'), ...common, '--port', String(barePort)],
+      env: { NODE_ENV: 'production' },
     },
     {
       name: 'meshguard',
       url: `https://127.0.0.1:${port}`,
       command: meshguardServeArgs({ port, metricsPort, certs }),
+      env: meshguardEnv(),
     },
   ];
   for (const s of servers) {
-    s.child = startChild(process.execPath, s.command, { cpu: SERVER_CPU, env: { NODE_ENV: 'production' } });
+    s.child = startChild(process.execPath, s.command, { cpu: SERVER_CPU, env: s.env });
     started.push(s);
     await waitForOk(`${s.url}/readyz`, { ca: certs.caPem, child: s.child, timeoutMs: 30_000, intervalMs: 20 });
     s.readyRssBytes = memoryOf(s.child.pid)?.rss ?? Number.NaN;
@@ -350,6 +352,13 @@ const section = {
       notes.push(
         `${generator}, ${load.connections} connections, ${load.seconds} s per run after ${warmupSeconds} s of warm-up, ${rounds} round(s); ` +
           `servers on CPU ${SERVER_CPU}, generator on CPU ${LOAD_CPU}${hasTaskset() ? '' : ' (taskset missing: NOT pinned)'}`,
+      );
+      notes.push(
+        `meshguard runs with the image's environment (Dockerfile ENV): ${
+          Object.entries(meshguardEnv())
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || 'none'
+        }; the bare server with NODE_ENV=production and Node's defaults`,
       );
       notes.push(
         `'server CPU' is the server's CPU time over wall time (1 = one core), 'CPU µs/req' that time per request (steadier than ` +

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { chooseGenerator, generate } from './https-load.mjs';
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { benchDir, meshguardServeArgs, repoRoot } from './lib/dist.mjs';
+import { benchDir, meshguardEnv, meshguardServeArgs, repoRoot } from './lib/dist.mjs';
 import { loadBenchObjects } from './lib/objects.mjs';
 import { freePort, startChild, stopChild, waitForOk } from './lib/processes.mjs';
 import { envNumber, renderTable } from './lib/report.mjs';
@@ -96,7 +96,7 @@ try {
   child = startChild(
     process.execPath,
     ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', interval, ...serverArgs],
-    { cpu: SERVER_CPU, env: { NODE_ENV: 'production' } },
+    { cpu: SERVER_CPU, env: mode === 'bare' ? { NODE_ENV: 'production' } : meshguardEnv() },
   );
   const url = `https://127.0.0.1:${port}`;
   await waitForOk(`${url}/readyz`, {

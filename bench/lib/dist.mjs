@@ -1,8 +1,9 @@
 // Where the built meshguard lives, and a require() for its CommonJS output.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeStage } from '../../scripts/runtime-stage-check.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const benchDir = join(repoRoot, 'bench');
@@ -75,4 +76,16 @@ export function meshguardServeArgs({ port, metricsPort, certs }) {
     'info',
     ...serveExtraArgs(),
   ];
+}
+
+/**
+ * The environment the image starts meshguard with: the ENV lines of the Dockerfile's runtime stage (NODE_ENV,
+ * NODE_OPTIONS, ...), less the certificate paths, which the bench passes as flags. So the bench measures the server
+ * as it ships. BENCH_NODE_OPTIONS, when set, replaces NODE_OPTIONS (set it empty for none).
+ */
+export function meshguardEnv() {
+  const { env } = runtimeStage(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  const out = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('MESHGUARD_TLS_')));
+  if (process.env.BENCH_NODE_OPTIONS !== undefined) out.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+  return out;
 }
