@@ -25,7 +25,7 @@ export interface AppOptions {
   clock?: () => number;
 }
 
-export const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
+export { DEFAULT_BODY_LIMIT } from './defaults';
 
 /** The HTTPS webhook: POST /validate, /healthz, /readyz. Metrics are served on their own plain port (metrics-server.ts). */
 export function buildApp(options: AppOptions): FastifyInstance {
