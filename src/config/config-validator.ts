@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { default as Ajv, Options, ValidateFunction } from 'ajv';
 import type { AnyPolicy } from '../engine/policy';
+import { requireGenerated } from '../generated-code';
 import { packageRoot } from '../package-root';
 import { configSchema } from './config-schema';
 
@@ -42,7 +43,7 @@ let precompiled: PrecompiledConfigValidator | null | undefined;
 export function loadPrecompiledConfigValidator(): PrecompiledConfigValidator | undefined {
   if (precompiled === undefined) {
     const file = join(packageRoot(), PRECOMPILED_CONFIG_VALIDATOR);
-    precompiled = existsSync(file) ? (require(file) as PrecompiledConfigValidator) : null;
+    precompiled = existsSync(file) ? (requireGenerated(file) as PrecompiledConfigValidator) : null;
   }
   return precompiled ?? undefined;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
+import { requireGenerated } from '../generated-code';
 import { packageRoot } from '../package-root';
 import { type CelValidator, compileCelValidator } from './cel/compile-cel-rules';
 import { blocksCel, type FieldError } from './field-error';
@@ -60,7 +61,8 @@ export class IstioSchemas {
   static load(): IstioSchemas {
     const root = packageRoot();
     const registry = KindRegistry.load(join(root, 'schemas/generated/crds.json'));
-    const generated = (file: string) => (): Validators => require(join(root, 'schemas/generated', file)) as Validators;
+    const generated = (file: string) => (): Validators =>
+      requireGenerated(join(root, 'schemas/generated', file)) as Validators;
     return new IstioSchemas(registry, generated('validators.js')(), generated('validators-strict.js'));
   }
 
