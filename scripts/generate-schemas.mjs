@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Derives everything meshguard needs at run time from the vendored Istio CRDs
 // (schemas/istio/crds.gen.yaml), so the server never compiles a schema at start-up:
-//   schemas/generated/crds.json     served kinds and versions, and each kind's openAPIV3Schema
-//   schemas/generated/validators.js ajv standalone validators, one per kind and mode
+//   schemas/generated/crds.json              served kinds and versions, and each kind's openAPIV3Schema
+//   schemas/generated/validators.js          ajv standalone validators for the webhook, one per kind
+//   schemas/generated/validators-strict.js   the offline (`meshguard check`) ones, `<Kind>__strict`
+// The two validator files are separate because `serve` never judges offline: compiling code it does not run
+// would cost its start-up tens of milliseconds.
 // Run by `npm run build` (and so by `npm test`); the output is not committed.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -48,6 +51,35 @@ export function newAjv(options = {}) {
   return ajv;
 }
 
+/**
+ * Keywords that only document a schema. Nothing reads them at run time (ajv ignores them, and error messages are
+ * built from the validating keywords), yet they are most of the CRDs' bytes: with `verbose` ajv embeds the schema
+ * in the generated code, and `serve` parses crds.json and validators.js at start-up.
+ */
+const DOCUMENTATION_KEYWORDS = new Set(['description', 'example', 'externalDocs']);
+/** Where a JSON Schema holds schemas: one, a list of them, or a map of names to them. */
+const SUBSCHEMA = ['additionalProperties', 'additionalItems', 'items', 'not', 'contains', 'propertyNames'];
+const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf'];
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas'];
+
+/**
+ * The schema without DOCUMENTATION_KEYWORDS. Walks schema positions only, so a property, an enum value or a
+ * default that happens to be called `description` is kept.
+ */
+export function withoutDocumentation(schema) {
+  if (Array.isArray(schema)) return schema.map(withoutDocumentation);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (DOCUMENTATION_KEYWORDS.has(k)) continue;
+    if (SUBSCHEMA.includes(k) || SUBSCHEMA_LISTS.includes(k)) out[k] = withoutDocumentation(v);
+    else if (SUBSCHEMA_MAPS.includes(k) && v !== null && typeof v === 'object')
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, withoutDocumentation(s)]));
+    else out[k] = v;
+  }
+  return out;
+}
+
 /** The CRD schema describes spec and status; the API server itself checks apiVersion, kind and metadata. */
 function objectSchema(openAPIV3Schema) {
   return {
@@ -86,7 +118,8 @@ function main() {
   const docs = loadAll(readFileSync(source, 'utf8'));
   const kinds = [];
   const ajv = newAjv({ code: { source: true, esm: false } });
-  const exportsMap = {};
+  const webhookExports = {};
+  const strictExports = {};
   for (const crd of docs) {
     const { group, names, versions } = crd.spec;
     const schemas = versions.map((v) => JSON.stringify(v.schema.openAPIV3Schema));
@@ -94,7 +127,7 @@ function main() {
       // The validator is compiled once per kind; a CRD whose versions differ would need one per version.
       throw new Error(`${names.kind}: versions carry different schemas; generate-schemas.mjs must compile per version`);
     }
-    const schema = versions[0].schema.openAPIV3Schema;
+    const schema = withoutDocumentation(versions[0].schema.openAPIV3Schema);
     kinds.push({
       group,
       kind: names.kind,
@@ -108,13 +141,16 @@ function main() {
     const id = names.kind;
     ajv.addSchema(objectSchema(schema), `${id}`);
     ajv.addSchema(strictSchema(objectSchema(schema)), `${id}__strict`);
-    exportsMap[id] = id;
-    exportsMap[`${id}__strict`] = `${id}__strict`;
+    webhookExports[id] = id;
+    strictExports[`${id}__strict`] = `${id}__strict`;
   }
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'crds.json'), JSON.stringify({ source: 'schemas/istio/crds.gen.yaml', kinds }));
-  writeFileSync(join(outDir, 'validators.js'), standaloneCode(ajv, exportsMap));
-  console.log(`generate-schemas: ${kinds.length} kinds, ${Object.keys(exportsMap).length} validators -> ${outDir}`);
+  // standaloneCode emits only the exported validators (and what they reference), so each file holds one mode.
+  writeFileSync(join(outDir, 'validators.js'), standaloneCode(ajv, webhookExports));
+  writeFileSync(join(outDir, 'validators-strict.js'), standaloneCode(ajv, strictExports));
+  const count = Object.keys(webhookExports).length + Object.keys(strictExports).length;
+  console.log(`generate-schemas: ${kinds.length} kinds, ${count} validators -> ${outDir}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../server/prometheus';
 import type { ClusterKind } from './types';
 
 /** The cluster view's metrics, registered on the server's registry (served on /metrics with the others). */

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../server/prometheus';
 
 /** Live configuration metrics, registered on the server's registry. */
 export class ConfigMetrics {

@@ -1,13 +1,11 @@
 import type { ErrorObject } from 'ajv';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import type { AnyPolicy } from '../engine/policy';
 import { field, formatPath, type PathSegment } from '../schema/field-path';
 import { parseGoDuration } from '../schema/go-duration';
 import type { KindRegistry } from '../schema/kind-registry';
 import { pointerToSegments } from '../schema/structural-errors';
 import { parseYamlDocuments, type YamlDocument, YamlSyntaxError } from '../yaml/yaml-documents';
-import { configSchema } from './config-schema';
+import { configValidator } from './config-validator';
 import type { ConfiguredExemption, ConfiguredPolicy, EngineConfig } from './engine-config';
 import { compileSchemaPolicySchema, schemaPolicy } from './schema-policies';
 import type { MeshguardConfigDocument } from './types';
@@ -29,18 +27,6 @@ export function formatConfigError(e: ConfigError): string {
 
 export const DEFAULT_MESH_ROOT_NAMESPACE = 'istio-system';
 export const DEFAULT_ANNOTATION_MAX_DURATION = '336h';
-
-const validators = new WeakMap<readonly AnyPolicy[], ReturnType<Ajv['compile']>>();
-function configValidator(policies: readonly AnyPolicy[]) {
-  let v = validators.get(policies);
-  if (v === undefined) {
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    addFormats(ajv, ['date-time']);
-    v = ajv.compile(configSchema(policies));
-    validators.set(policies, v);
-  }
-  return v;
-}
 
 function describeSchemaError(
   e: ErrorObject,

@@ -1,6 +1,4 @@
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import type { default as Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { KubeObject } from '../admission/types';
 import { type AnyPolicy, definePolicy, type PolicyFinding } from '../engine/policy';
 import { field, formatPath } from '../schema/field-path';
@@ -11,8 +9,17 @@ import type { SchemaPolicyDefinition } from './types';
 let ajv: Ajv | undefined;
 function schemaPolicyAjv(): Ajv {
   if (ajv === undefined) {
+    // Required here: most configurations declare no schema policy, and the ajv compiler is slow to load.
+    const { default: AjvClass } = require('ajv') as typeof import('ajv');
+    const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
     // strict: a misspelt keyword in a platform team's schema is a load error, not a rule that silently passes.
-    ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+    ajv = new AjvClass({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+      allowUnionTypes: true,
+    });
     addFormats(ajv);
   }
   return ajv;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
+import { requireGenerated } from '../generated-code';
 import { packageRoot } from '../package-root';
 import { type CelValidator, compileCelValidator } from './cel/compile-cel-rules';
 import { blocksCel, type FieldError } from './field-error';
@@ -22,28 +23,35 @@ interface CompiledKind {
   kind: IstioKind;
   envelope: ReturnType<typeof envelopeSchema>;
   webhook: ValidateFunction;
-  offline: ValidateFunction;
   cel: CelValidator;
 }
+
+type Validators = Record<string, ValidateFunction>;
+
+const missingValidator = (kind: string) =>
+  new Error(`meshguard: no precompiled validator for ${kind}; run \`npm run build\``);
 
 /** Validates Istio objects the way the API server does against Istio's CRDs: structural schema, then CEL rules. */
 export class IstioSchemas {
   private readonly compiled = new Map<string, CompiledKind>();
+  private offlineValidators: Validators | undefined;
 
+  /**
+   * `webhook`: `<Kind>` validators. `loadOffline`: the `<Kind>__strict` ones, loaded on the first offline
+   * validation: `serve` never needs them, and they are as big as the webhook's.
+   */
   constructor(
     readonly registry: KindRegistry,
-    validators: Record<string, ValidateFunction>,
+    webhook: Validators,
+    private readonly loadOffline: () => Validators,
   ) {
     for (const kind of registry.kinds) {
-      const webhook = validators[kind.kind];
-      const offline = validators[`${kind.kind}__strict`];
-      if (!webhook || !offline)
-        throw new Error(`meshguard: no precompiled validator for ${kind.kind}; run \`npm run build\``);
+      const validate = webhook[kind.kind];
+      if (!validate) throw missingValidator(kind.kind);
       this.compiled.set(`${kind.group}/${kind.kind}`, {
         kind,
         envelope: envelopeSchema(kind.schema),
-        webhook,
-        offline,
+        webhook: validate,
         cel: compileCelValidator(kind.schema),
       });
     }
@@ -53,9 +61,16 @@ export class IstioSchemas {
   static load(): IstioSchemas {
     const root = packageRoot();
     const registry = KindRegistry.load(join(root, 'schemas/generated/crds.json'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const validators = require(join(root, 'schemas/generated/validators.js')) as Record<string, ValidateFunction>;
-    return new IstioSchemas(registry, validators);
+    const generated = (file: string) => (): Validators =>
+      requireGenerated(join(root, 'schemas/generated', file)) as Validators;
+    return new IstioSchemas(registry, generated('validators.js')(), generated('validators-strict.js'));
+  }
+
+  private offline(kind: IstioKind): ValidateFunction {
+    this.offlineValidators ??= this.loadOffline();
+    const validate = this.offlineValidators[`${kind.kind}__strict`];
+    if (!validate) throw missingValidator(`${kind.kind} (offline)`);
+    return validate;
   }
 
   get celRuleCount(): number {
@@ -81,7 +96,7 @@ export class IstioSchemas {
       for (const e of list) errors.push(e);
     };
     if (mode === 'offline') add(validateObjectMeta(object));
-    const validate = mode === 'offline' ? compiled.offline : compiled.webhook;
+    const validate = mode === 'offline' ? this.offline(compiled.kind) : compiled.webhook;
     if (!validate(object)) add(toFieldErrors(validate.errors ?? [], object, compiled.envelope));
     add(validateListTypes(object, compiled.kind.schema));
     // Metadata is checked by the API server before the object's schema; only schema errors stop the CEL pass.

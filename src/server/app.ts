@@ -7,6 +7,7 @@ import { healthRoutes } from './health-routes';
 import { registerJsonBodyParser } from './json-body-parser';
 import type { ServerMetrics } from './metrics';
 import type { Readiness } from './readiness';
+import { lazySchemaCompilers, refuseHeaderSchemas } from './schema-compilers';
 import { clientAuthOptions, tlsOptions } from './tls-options';
 import { type DeadlineSettings, validateRoute } from './validate-route';
 
@@ -25,7 +26,7 @@ export interface AppOptions {
   clock?: () => number;
 }
 
-export const DEFAULT_BODY_LIMIT = 6 * 1024 * 1024;
+export { DEFAULT_BODY_LIMIT } from './defaults';
 
 /** The HTTPS webhook: POST /validate, /healthz, /readyz. Metrics are served on their own plain port (metrics-server.ts). */
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -42,7 +43,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Shutdown is drained by connection-drain.ts before Fastify closes: a review that still arrives is answered, not
     // refused with a 503 (which the API server would count as a failed call, and with failurePolicy Fail, a denial).
     return503OnClosing: false,
+    schemaController: lazySchemaCompilers(),
   }) as unknown as FastifyInstance;
+  refuseHeaderSchemas(app);
 
   registerJsonBodyParser(app);
   app.addHook('onRequest', (request, reply, done) => {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerMetrics } from './metrics';
+import { lazySchemaCompilers, refuseHeaderSchemas } from './schema-compilers';
 
 /**
  * /metrics on a plain-HTTP port of its own: Prometheus scrapes it without trusting meshguard's CA, and a scrape
@@ -12,7 +13,8 @@ export function buildMetricsServer(
   metrics: ServerMetrics,
   options: { debugEndpoints?: boolean } = {},
 ): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, schemaController: lazySchemaCompilers() });
+  refuseHeaderSchemas(app);
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

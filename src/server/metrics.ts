@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from './prometheus';
 
 /** Sampling interval of the event-loop delay monitor; Node's histogram includes it, and it is subtracted. */
 const EVENT_LOOP_RESOLUTION_MS = 10;

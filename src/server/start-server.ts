@@ -13,22 +13,14 @@ import { CertificateReloader } from '../tls/certificate-reloader';
 import { loadTlsMaterial, type TlsMaterial } from '../tls/tls-material';
 import { buildApp } from './app';
 import { ConnectionDrain, type DrainResult } from './connection-drain';
+import { DEFAULT_SHUTDOWN, type ShutdownSettings } from './defaults';
 import { ServerMetrics } from './metrics';
 import { buildMetricsServer } from './metrics-server';
 import { Readiness } from './readiness';
 import { tlsOptions } from './tls-options';
 import type { DeadlineSettings } from './validate-route';
 
-export interface ShutdownSettings {
-  /** Keep serving (not ready, every answer closing its connection) this long before the listener closes. */
-  delayMs: number;
-  /** A connection silent this long, with no review in progress, is closed (see connection-drain.ts). */
-  idleGraceMs: number;
-  /** Give up on the remaining connections after this long (counted after the delay). */
-  timeoutMs: number;
-}
-
-export const DEFAULT_SHUTDOWN: ShutdownSettings = { delayMs: 0, idleGraceMs: 1000, timeoutMs: 20_000 };
+export { DEFAULT_SHUTDOWN, type ShutdownSettings } from './defaults';
 
 export interface FailClosedSettings {
   webhookConfiguration: string;

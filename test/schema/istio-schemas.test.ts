@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root';
 import { formatFieldError } from '../../src/schema/field-error';
 import { IstioSchemas } from '../../src/schema/istio-schemas';
+import { KindRegistry } from '../../src/schema/kind-registry';
 import { loadIstioCases } from '../support/istio-cases';
 
 const schemas = IstioSchemas.load();
@@ -280,5 +283,36 @@ describe('CEL rules behind a structural error', () => {
     expect(messages(dr)).toEqual([
       'spec.trafficPolicy.outlierDetection.interval: Invalid value: "string": must be a valid duration greater than 1ms',
     ]);
+  });
+});
+
+describe('the offline (strict) validators', () => {
+  const generated = (file: string) => require(join(packageRoot(), 'schemas/generated', file));
+  const object = {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: meta,
+    spec: { mtls: { mode: 'STRICT' }, mtlsMode: 'STRICT' },
+  };
+
+  it('are loaded on the first offline validation, once, and never for the webhook', () => {
+    const loadOffline = jest.fn(() => generated('validators-strict.js'));
+    const lazy = new IstioSchemas(KindRegistry.load(), generated('validators.js'), loadOffline);
+    const errors = (mode: 'webhook' | 'offline') => {
+      const outcome = lazy.validate(object, mode);
+      return outcome.served ? outcome.errors.map(formatFieldError) : [outcome.reason];
+    };
+    expect(errors('webhook')).toEqual([]);
+    expect(loadOffline).not.toHaveBeenCalled();
+    expect(errors('offline')).toEqual(['unknown field "spec.mtlsMode"']);
+    expect(errors('offline')).toEqual(['unknown field "spec.mtlsMode"']);
+    expect(loadOffline).toHaveBeenCalledTimes(1);
+  });
+
+  it('say how to regenerate them when one is missing', () => {
+    const lazy = new IstioSchemas(KindRegistry.load(), generated('validators.js'), () => ({}));
+    expect(() => lazy.validate(object, 'offline')).toThrow(
+      'no precompiled validator for PeerAuthentication (offline); run `npm run build`',
+    );
   });
 });
