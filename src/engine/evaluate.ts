@@ -6,7 +6,15 @@ import type { IstioSchemas, SchemaMode } from '../schema/istio-schemas';
 import { resolveAction } from './enforcement';
 import { findExemption } from './exemptions';
 import { type PolicyContext, type PolicyFinding, policyApplies } from './policy';
-import type { DeadlineExceeded, EvaluationInput, ExemptedFinding, JudgedFinding, ObjectRef, Verdict } from './types';
+import type {
+  DeadlineExceeded,
+  EnforcementAction,
+  EvaluationInput,
+  ExemptedFinding,
+  JudgedFinding,
+  ObjectRef,
+  Verdict,
+} from './types';
 
 export interface EngineContext {
   schemas: IstioSchemas;
@@ -69,6 +77,21 @@ function runPolicy(
       },
     ];
   }
+}
+
+/**
+ * The finding without its severity, then its policy and action: what `const { severity, ...rest } = f` and
+ * `{ ...rest, policy, action }` build, key for key and in the same order (findings are plain objects without symbol
+ * keys). Object rest with an excluded key runs in V8's runtime, ~2 µs a finding against ~0.1 µs for this copy.
+ */
+function judgedFinding(f: PolicyFinding, policy: string, action: EnforcementAction): JudgedFinding {
+  const judged: Record<string, unknown> = {};
+  for (const k in f) {
+    if (k !== 'severity' && Object.hasOwn(f, k)) judged[k] = f[k as keyof PolicyFinding];
+  }
+  judged.policy = policy;
+  judged.action = action;
+  return judged as unknown as JudgedFinding;
 }
 
 const byKindCache = new WeakMap<EngineConfig, Map<string, ConfiguredPolicy[]>>();
@@ -174,12 +197,8 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
     if (action === 'deny' && operation === 'UPDATE' && config.ratcheting && oldObject !== undefined) {
       preexisting = new Set(runPolicy(configured, oldObject, policyCtx).map((f) => f.path));
     }
-    for (const { severity, ...f } of findings) {
-      const judged: JudgedFinding = {
-        ...f,
-        policy: id,
-        action: severity === 'warning' && action === 'deny' ? 'warn' : action,
-      };
+    for (const f of findings) {
+      const judged = judgedFinding(f, id, f.severity === 'warning' && action === 'deny' ? 'warn' : action);
       if (exemption.note) judged.note = exemption.note;
       if (preexisting.has(f.path)) {
         judged.action = 'warn';
