@@ -47,6 +47,29 @@ describe('unreachable VirtualService rules (warnings, as istiod gives them)', ()
     ]);
   });
 
+  it('ignores only the match name itself: a header called "name" is a condition', () => {
+    const byHeader = (value: string) => ({ uri: { exact: '/login' }, headers: { name: { exact: value } } });
+    expect(
+      warnings(
+        vs([
+          { match: [{ ...byHeader('a'), name: 'one' }], route },
+          { match: [{ ...byHeader('b'), name: 'two' }], route },
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      warnings(
+        vs([
+          { match: [{ ...byHeader('a'), name: 'one' }], route },
+          { match: [{ ...byHeader('a'), name: 'two' }], route },
+        ]),
+      ),
+    ).toEqual([
+      'spec.http[1].match[0]: virtualService rule #1 match "two" is not used (duplicate/overlapping match in rule #0)',
+      'spec.http[1]: virtualService rule #1 not used (all matches used by prior rules)',
+    ]);
+  });
+
   it('warns about a longer prefix shadowed by an earlier shorter one with the same other conditions', () => {
     const http = [
       { match: [{ uri: { prefix: '/api/v1/product' } }], route },
