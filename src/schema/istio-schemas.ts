@@ -29,6 +29,11 @@ interface CompiledKind {
 /** Validates Istio objects the way the API server does against Istio's CRDs: structural schema, then CEL rules. */
 export class IstioSchemas {
   private readonly compiled = new Map<string, CompiledKind>();
+  /**
+   * `compiled` again, by the looked-up kind object, filled by validate(): every review is validated, and a
+   * `${group}/${kind}` key would be a new string to hash each time.
+   */
+  private readonly compiledByKind = new WeakMap<IstioKind, CompiledKind>();
 
   constructor(
     readonly registry: KindRegistry,
@@ -72,7 +77,11 @@ export class IstioSchemas {
     const { group, version } = parseApiVersion(apiVersion);
     const lookup = this.registry.lookup({ group, version, kind: kindName });
     if (!lookup.ok) return { served: false, reason: lookup.reason };
-    const compiled = this.compiled.get(`${group}/${kindName}`) as CompiledKind;
+    let compiled = this.compiledByKind.get(lookup.kind);
+    if (compiled === undefined) {
+      compiled = this.compiled.get(`${group}/${kindName}`) as CompiledKind;
+      this.compiledByKind.set(lookup.kind, compiled);
+    }
 
     // Appended one by one: `push(...list)` passes every error as an argument and overflows the stack for a list of
     // a hundred thousand wrong items (found by `npm run fuzz`).
