@@ -123,18 +123,19 @@ function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report
     const rule = asRecord(entry);
     if (rule === undefined) return;
     const path = `spec.${section}[${i}]`;
-    const name = ruleName(rule, i, http);
+    // Named only in warnings, which most objects have none of.
+    const name = (): string => ruleName(rule, i, http);
     const matches = asArray(rule.match);
     if (matches.length === 0) {
       if (catchAll >= 0)
-        report.warn(path, `virtualService rule ${name} not used (only the last rule can have no matches)`);
+        report.warn(path, `virtualService rule ${name()} not used (only the last rule can have no matches)`);
       catchAll = i;
       return;
     }
     let duplicates = 0;
     matches.forEach((match, j) => {
       if (catchAll >= 0) {
-        report.warn(path, `virtualService rule ${name} not used (route without matches defined before)`);
+        report.warn(path, `virtualService rule ${name()} not used (route without matches defined before)`);
         return;
       }
       const key = matchKey(match);
@@ -143,7 +144,7 @@ function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report
         const earlierRule = asRecord(list[earlier]) ?? {};
         report.warn(
           `${path}.match[${j}]`,
-          `virtualService rule ${name} match ${matchName(match, j, http)} is not used (duplicate/overlapping match in rule ${ruleName(earlierRule, earlier, http)})`,
+          `virtualService rule ${name()} match ${matchName(match, j, http)} is not used (duplicate/overlapping match in rule ${ruleName(earlierRule, earlier, http)})`,
         );
         duplicates++;
         return;
@@ -155,7 +156,7 @@ function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report
       }
     });
     if (duplicates === matches.length)
-      report.warn(path, `virtualService rule ${name} not used (all matches used by prior rules)`);
+      report.warn(path, `virtualService rule ${name()} not used (all matches used by prior rules)`);
   });
 
   for (let a = 0; a < prefixMatches.length; a++) {
