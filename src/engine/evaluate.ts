@@ -94,23 +94,36 @@ function judgedFinding(f: PolicyFinding, policy: string, action: EnforcementActi
   return judged as unknown as JudgedFinding;
 }
 
-const byKindCache = new WeakMap<EngineConfig, Map<string, ConfiguredPolicy[]>>();
+/**
+ * The policies that judge a kind and operation, per configuration; keyed group, then kind, then operation, so that
+ * no key string is built per review.
+ */
+const byKindCache = new WeakMap<EngineConfig, Map<string, Map<string, Map<string, ConfiguredPolicy[]>>>>();
 function policiesFor(
   config: EngineConfig,
   group: string,
   kind: string,
   operation: EvaluationInput['operation'],
 ): ConfiguredPolicy[] {
-  let cache = byKindCache.get(config);
-  if (cache === undefined) {
-    cache = new Map();
-    byKindCache.set(config, cache);
+  let byGroup = byKindCache.get(config);
+  if (byGroup === undefined) {
+    byGroup = new Map();
+    byKindCache.set(config, byGroup);
   }
-  const key = `${group}/${kind}/${operation}`;
-  let list = cache.get(key);
+  let byKind = byGroup.get(group);
+  if (byKind === undefined) {
+    byKind = new Map();
+    byGroup.set(group, byKind);
+  }
+  let byOperation = byKind.get(kind);
+  if (byOperation === undefined) {
+    byOperation = new Map();
+    byKind.set(kind, byOperation);
+  }
+  let list = byOperation.get(operation);
   if (list === undefined) {
     list = config.policies.filter((c) => policyApplies(c.policy, group, kind, operation));
-    cache.set(key, list);
+    byOperation.set(operation, list);
   }
   return list;
 }
