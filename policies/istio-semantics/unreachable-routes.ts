@@ -38,6 +38,27 @@ function matchKey(match: unknown): string {
   return JSON.stringify(canonical(m, 'name') ?? {});
 }
 
+/**
+ * A cheap stand-in for matchKey: it reads only uri's exact, prefix and regex strings, which the canonical form keeps
+ * as they are (and drops when empty), so equal keys always have equal signatures (the converse need not hold). Only matches whose signatures meet
+ * need their keys, which cost a sorted copy and a JSON text each.
+ */
+function matchSignature(match: unknown): string {
+  const uri = asRecord(asRecord(match)?.uri);
+  if (uri === undefined) return '';
+  const part = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const [exact, prefix, regex] = [part(uri.exact), part(uri.prefix), part(uri.regex)];
+  // A uri with none of them may vanish from the canonical form altogether, like an absent one.
+  return exact === '' && prefix === '' && regex === '' ? '' : `${exact}\u0000${prefix}\u0000${regex}`;
+}
+
+interface KeptMatch {
+  match: unknown;
+  rule: number;
+  /** matchKey(match), built when another match with the same signature comes. */
+  key?: string;
+}
+
 const ruleName = (rule: Json, i: number, http: boolean): string => {
   const name = http ? (asString(rule.name) ?? '') : '';
   return name !== '' ? JSON.stringify(name) : `#${i}`;
@@ -116,7 +137,8 @@ function covers(a: PrefixMatch, b: PrefixMatch): boolean {
 function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report): void {
   const http = section === 'http';
   const list = asArray(rules);
-  const seen = new Map<string, number>();
+  // The matches kept so far (not duplicates), by signature: no two have the same key.
+  const kept = new Map<string, KeptMatch[]>();
   let catchAll = -1;
   const prefixMatches: PrefixMatch[] = [];
   list.forEach((entry, i) => {
@@ -138,8 +160,20 @@ function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report
         report.warn(path, `virtualService rule ${name()} not used (route without matches defined before)`);
         return;
       }
-      const key = matchKey(match);
-      const earlier = seen.get(key);
+      const signature = matchSignature(match);
+      const bucket = kept.get(signature);
+      let key: string | undefined;
+      let earlier: number | undefined;
+      if (bucket !== undefined) {
+        key = matchKey(match);
+        for (const k of bucket) {
+          k.key ??= matchKey(k.match);
+          if (k.key === key) {
+            earlier = k.rule;
+            break;
+          }
+        }
+      }
       if (earlier !== undefined) {
         const earlierRule = asRecord(list[earlier]) ?? {};
         report.warn(
@@ -149,7 +183,8 @@ function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report
         duplicates++;
         return;
       }
-      seen.set(key, i);
+      if (bucket !== undefined) bucket.push({ match, rule: i, key });
+      else kept.set(signature, [{ match, rule: i }]);
       if (http) {
         const pm = prefixMatch(rule, i, match, j, `${path}.match[${j}]`);
         if (pm !== undefined) prefixMatches.push(pm);
