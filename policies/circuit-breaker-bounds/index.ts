@@ -1,6 +1,6 @@
 import { definePolicy, type PolicyFinding } from '../../src/engine/policy';
 import { durationSeconds } from '../../src/policy-helpers/durations';
-import { asNumber, asRecord, asString, dig, type Json, specOf } from '../../src/policy-helpers/object-access';
+import { asNumber, asRecord, asString, digPath, type Json, specOf } from '../../src/policy-helpers/object-access';
 import { trafficPolicies } from '../../src/policy-helpers/traffic-policies';
 
 /** An inclusive range for a count field; either end may be left out. */
@@ -221,19 +221,33 @@ function checkDuration(
   return undefined;
 }
 
+/** Each field's path below its section (`tcp.maxConnections`), joined once. */
+const FIELD_PATHS: ReadonlyMap<Field, string> = new Map(
+  [...CONNECTION_POOL_FIELDS, ...OUTLIER_FIELDS].map((f) => [f, f.keys.join('.')]),
+);
+
+/** Most fields are absent: their bounds are merged and their paths built only for a value that is there. */
 function checkField(section: Json, base: string, field: Field, params: Params): PolicyFinding | undefined {
-  const value = dig(section, ...field.keys);
-  const path = `${base}.${field.keys.join('.')}`;
+  const value = digPath(section, field.keys);
   if (field.kind === 'count') {
     const n = asNumber(value);
-    return n === undefined ? undefined : checkCount(n, field, countBound(params, field.param), path);
+    return n === undefined
+      ? undefined
+      : checkCount(n, field, countBound(params, field.param), `${base}.${FIELD_PATHS.get(field)}`);
   }
   const s = asString(value);
-  return s === undefined ? undefined : checkDuration(s, field, durationBound(params, field.param), path);
+  return s === undefined
+    ? undefined
+    : checkDuration(s, field, durationBound(params, field.param), `${base}.${FIELD_PATHS.get(field)}`);
 }
 
 function checkFields(section: Json, base: string, fields: readonly Field[], params: Params): PolicyFinding[] {
-  return fields.flatMap((field) => checkField(section, base, field, params) ?? []);
+  const out: PolicyFinding[] = [];
+  for (const field of fields) {
+    const finding = checkField(section, base, field, params);
+    if (finding !== undefined) out.push(finding);
+  }
+  return out;
 }
 
 /** consecutive5xxErrors: 0 turns 5xx ejection off; harmless only when gateway or local-origin errors still eject. */

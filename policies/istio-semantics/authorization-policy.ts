@@ -49,12 +49,23 @@ const CUSTOM_UNSUPPORTED_SOURCES: ReadonlyArray<[string, string]> = [
 const strings = (v: unknown): string[] => asArray(v).map((x) => asString(x) ?? '');
 const present = (v: unknown): boolean => v !== undefined && v !== null;
 
-function emptyValues(key: string, values: string[]): string | undefined {
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+/** strings(), without allocating for the many fields a source or operation leaves out. */
+const fieldStrings = (v: unknown): readonly string[] => (Array.isArray(v) ? strings(v) : NO_STRINGS);
+/** istiod names fields in messages with a capital: `principals` → `Principals`. */
+const capitalized = (f: string): string => f.charAt(0).toUpperCase() + f.slice(1);
+const SOURCE_KEYS: ReadonlyMap<string, string> = new Map(SOURCE_FIELDS.map((f) => [f, capitalized(f)]));
+const OPERATION_KEYS: ReadonlyMap<string, string> = new Map(OPERATION_FIELDS.map((f) => [f, capitalized(f)]));
+const IP_SOURCE_FIELDS = ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
+/** RFC 3986 pchar, what a path template's literal segments may hold. */
+const PATH_LITERAL = /^[a-zA-Z0-9\-._~%!$&'()+,;:@=]+$/;
+
+function emptyValues(key: string, values: readonly string[]): string | undefined {
   return values.includes('') ? `empty value not allowed, found in ${key}` : undefined;
 }
 
 /** security.CheckServiceAccount: `sa` or `namespace/sa`, at most 16, no wildcards. */
-function serviceAccountError(key: string, values: string[]): string | undefined {
+function serviceAccountError(key: string, values: readonly string[]): string | undefined {
   if (values.length > 16) return 'may not have more than 16 values';
   for (const value of values) {
     if (value === '') return `empty value not allowed, found in ${key}`;
@@ -75,16 +86,17 @@ function serviceAccountError(key: string, values: string[]): string | undefined 
 }
 
 /** security.ValidatePorts: decimal 0..65535. */
-function portsError(values: string[]): string[] {
+function portsError(values: readonly string[]): string[] {
   return values
     .filter((p) => !/^[0-9]+$/.test(p) || Number(p) > 65535)
     .map((p) => `bad port (${p}): strconv.ParseUint: parsing ${JSON.stringify(p)}: invalid syntax`);
 }
 
 /** `{*}` and `{**}` path templates: `{**}` last, no other braces, RFC 3986 pchar literals around them. */
-function pathTemplateError(key: string, paths: string[]): string | undefined {
-  const literal = /^[a-zA-Z0-9\-._~%!$&'()+,;:@=]+$/;
+function pathTemplateError(key: string, paths: readonly string[]): string | undefined {
   for (const original of paths) {
+    // Every error below needs a brace in the path; most paths have none.
+    if (!original.includes('{') && !original.includes('}')) continue;
     const hasTemplate = original.includes('{*}') || original.includes('{**}');
     const path = original.replace(/^\/+|\/+$/g, '');
     let matchAny = false;
@@ -99,7 +111,7 @@ function pathTemplateError(key: string, paths: string[]): string | undefined {
       if (/[{}]/.test(glob)) {
         return `invalid or unsupported path ${path}, found in ${key}. Contains '{' or '}' beyond a supported path template`;
       }
-      if (hasTemplate && !literal.test(glob)) {
+      if (hasTemplate && !PATH_LITERAL.test(glob)) {
         return `invalid or unsupported path ${path}, found in ${key}. Contains segment ${glob} with invalid string literal`;
       }
     }
@@ -147,9 +159,12 @@ export function conditionError(key: string, values: string[]): string | undefine
   return `unknown attribute: ${key}`;
 }
 
+/** Each field of a source or operation read once; paths for messages are built only when there is one to report. */
 function validateSource(source: Json, rulePath: string, i: number, report: Report): boolean {
   const at = `${rulePath}.source`;
-  const v = (f: string) => strings(source[f]);
+  const values = new Map<string, readonly string[]>();
+  for (const f of SOURCE_FIELDS) values.set(f, fieldStrings(source[f]));
+  const v = (f: string): readonly string[] => values.get(f) ?? NO_STRINGS;
   const has = (fields: readonly string[]) => fields.some((f) => v(f).length > 0);
   if (
     has(['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) &&
@@ -158,27 +173,36 @@ function validateSource(source: Json, rulePath: string, i: number, report: Repor
     report.error(at, `cannot set serviceAccounts with namespaces or principals, found at rule ${i}`);
   }
   if (!has(SOURCE_FIELDS)) report.error(at, `\`from.source\` must not be empty, found at rule ${i}`);
-  for (const f of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'])
-    report.errors(`${at}.${f}`, validateIPsOrCIDRs(v(f)));
+  for (const f of IP_SOURCE_FIELDS) {
+    const list = v(f);
+    if (list.length > 0) report.errors(`${at}.${f}`, validateIPsOrCIDRs(list));
+  }
   for (const f of SOURCE_FIELDS) {
-    const key = f[0]?.toUpperCase() + f.slice(1);
-    if (f === 'serviceAccounts' || f === 'notServiceAccounts')
-      report.errorIf(`${at}.${f}`, serviceAccountError(key, v(f)));
-    else report.errorIf(`${at}.${f}`, emptyValues(key, v(f)));
+    const list = v(f);
+    if (list.length === 0) continue;
+    const key = SOURCE_KEYS.get(f) ?? capitalized(f);
+    const problem =
+      f === 'serviceAccounts' || f === 'notServiceAccounts' ? serviceAccountError(key, list) : emptyValues(key, list);
+    report.errorIf(`${at}.${f}`, problem);
   }
   return TCP_SOURCE_FIELDS.some((f) => present(source[f]));
 }
 
 function validateOperation(op: Json, rulePath: string, i: number, report: Report): boolean {
   const at = `${rulePath}.operation`;
-  const v = (f: string) => strings(op[f]);
+  const values = new Map<string, readonly string[]>();
+  for (const f of OPERATION_FIELDS) values.set(f, fieldStrings(op[f]));
+  const v = (f: string): readonly string[] => values.get(f) ?? NO_STRINGS;
   if (OPERATION_FIELDS.every((f) => v(f).length === 0))
     report.error(at, `\`to.operation\` must not be empty, found at rule ${i}`);
-  report.errors(`${at}.ports`, portsError(v('ports')));
-  report.errors(`${at}.notPorts`, portsError(v('notPorts')));
-  for (const f of OPERATION_FIELDS) report.errorIf(`${at}.${f}`, emptyValues(f[0]?.toUpperCase() + f.slice(1), v(f)));
-  report.errorIf(`${at}.paths`, pathTemplateError('Paths', v('paths')));
-  report.errorIf(`${at}.notPaths`, pathTemplateError('NotPaths', v('notPaths')));
+  if (v('ports').length > 0) report.errors(`${at}.ports`, portsError(v('ports')));
+  if (v('notPorts').length > 0) report.errors(`${at}.notPorts`, portsError(v('notPorts')));
+  for (const f of OPERATION_FIELDS) {
+    const list = v(f);
+    if (list.length > 0) report.errorIf(`${at}.${f}`, emptyValues(OPERATION_KEYS.get(f) ?? capitalized(f), list));
+  }
+  if (v('paths').length > 0) report.errorIf(`${at}.paths`, pathTemplateError('Paths', v('paths')));
+  if (v('notPaths').length > 0) report.errorIf(`${at}.notPaths`, pathTemplateError('NotPaths', v('notPaths')));
   return present(op.ports) || present(op.notPorts);
 }
 

@@ -34,7 +34,23 @@ function dns1123Preconditions(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * dns1123Labels() by domain. A mesh names the same few hosts everywhere (every route destination, every review), and
+ * the check splits and tests each label. Bounded because the names come from admitted objects; a domain reaches
+ * here only within the 255-character limit.
+ */
+const labelVerdicts = new Map<string, string | undefined>();
+const MAX_LABEL_VERDICTS = 1024;
+
 function dns1123Labels(domain: string): string | undefined {
+  if (labelVerdicts.has(domain)) return labelVerdicts.get(domain);
+  const verdict = dns1123LabelsUncached(domain);
+  if (labelVerdicts.size >= MAX_LABEL_VERDICTS) labelVerdicts.clear();
+  labelVerdicts.set(domain, verdict);
+  return verdict;
+}
+
+function dns1123LabelsUncached(domain: string): string | undefined {
   const parts = domain.split('.');
   const tld = parts[parts.length - 1] ?? '';
   if (isGoInt(tld))

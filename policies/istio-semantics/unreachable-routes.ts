@@ -6,15 +6,19 @@
 import { asArray, asNumber, asRecord, asString, type Json } from '../../src/policy-helpers/object-access';
 import type { Report } from './report';
 
-/** Go's omitempty view of a value: empty strings, zeros, false, empty lists and maps carry no meaning. */
-function canonical(value: unknown): unknown {
+/**
+ * Go's omitempty view of a value: empty strings, zeros, false, empty lists and maps carry no meaning. `skip` leaves
+ * out one key of this object (not of those inside it).
+ */
+function canonical(value: unknown, skip?: string): unknown {
   if (Array.isArray(value)) {
-    const items = value.map(canonical);
+    const items = value.map((item) => canonical(item));
     return items.length === 0 ? undefined : items;
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value).sort()) {
+      if (k === skip) continue;
       const v = canonical((value as Json)[k]);
       if (v !== undefined) out[k] = v;
     }
@@ -24,12 +28,35 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The identity of a match for duplicate detection; the match's `name` is a label, not a condition. */
+/**
+ * The identity of a match for duplicate detection; the match's `name` is a label, not a condition. (Skipped in
+ * place rather than by object rest, which V8 runs slowly.)
+ */
 function matchKey(match: unknown): string {
   const m = asRecord(match);
   if (m === undefined) return 'null';
-  const { name: _name, ...conditions } = m;
-  return JSON.stringify(canonical(conditions) ?? {});
+  return JSON.stringify(canonical(m, 'name') ?? {});
+}
+
+/**
+ * A cheap stand-in for matchKey: it reads only uri's exact, prefix and regex strings, which the canonical form keeps
+ * as they are (and drops when empty), so equal keys always have equal signatures (the converse need not hold). Only matches whose signatures meet
+ * need their keys, which cost a sorted copy and a JSON text each.
+ */
+function matchSignature(match: unknown): string {
+  const uri = asRecord(asRecord(match)?.uri);
+  if (uri === undefined) return '';
+  const part = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const [exact, prefix, regex] = [part(uri.exact), part(uri.prefix), part(uri.regex)];
+  // A uri with none of them may vanish from the canonical form altogether, like an absent one.
+  return exact === '' && prefix === '' && regex === '' ? '' : `${exact}\u0000${prefix}\u0000${regex}`;
+}
+
+interface KeptMatch {
+  match: unknown;
+  rule: number;
+  /** matchKey(match), built when another match with the same signature comes. */
+  key?: string;
 }
 
 const ruleName = (rule: Json, i: number, http: boolean): string => {
@@ -110,46 +137,61 @@ function covers(a: PrefixMatch, b: PrefixMatch): boolean {
 function analyze(rules: unknown, section: 'http' | 'tcp' | 'tls', report: Report): void {
   const http = section === 'http';
   const list = asArray(rules);
-  const seen = new Map<string, number>();
+  // The matches kept so far (not duplicates), by signature: no two have the same key.
+  const kept = new Map<string, KeptMatch[]>();
   let catchAll = -1;
   const prefixMatches: PrefixMatch[] = [];
   list.forEach((entry, i) => {
     const rule = asRecord(entry);
     if (rule === undefined) return;
     const path = `spec.${section}[${i}]`;
-    const name = ruleName(rule, i, http);
+    // Named only in warnings, which most objects have none of.
+    const name = (): string => ruleName(rule, i, http);
     const matches = asArray(rule.match);
     if (matches.length === 0) {
       if (catchAll >= 0)
-        report.warn(path, `virtualService rule ${name} not used (only the last rule can have no matches)`);
+        report.warn(path, `virtualService rule ${name()} not used (only the last rule can have no matches)`);
       catchAll = i;
       return;
     }
     let duplicates = 0;
     matches.forEach((match, j) => {
       if (catchAll >= 0) {
-        report.warn(path, `virtualService rule ${name} not used (route without matches defined before)`);
+        report.warn(path, `virtualService rule ${name()} not used (route without matches defined before)`);
         return;
       }
-      const key = matchKey(match);
-      const earlier = seen.get(key);
+      const signature = matchSignature(match);
+      const bucket = kept.get(signature);
+      let key: string | undefined;
+      let earlier: number | undefined;
+      if (bucket !== undefined) {
+        key = matchKey(match);
+        for (const k of bucket) {
+          k.key ??= matchKey(k.match);
+          if (k.key === key) {
+            earlier = k.rule;
+            break;
+          }
+        }
+      }
       if (earlier !== undefined) {
         const earlierRule = asRecord(list[earlier]) ?? {};
         report.warn(
           `${path}.match[${j}]`,
-          `virtualService rule ${name} match ${matchName(match, j, http)} is not used (duplicate/overlapping match in rule ${ruleName(earlierRule, earlier, http)})`,
+          `virtualService rule ${name()} match ${matchName(match, j, http)} is not used (duplicate/overlapping match in rule ${ruleName(earlierRule, earlier, http)})`,
         );
         duplicates++;
         return;
       }
-      seen.set(key, i);
+      if (bucket !== undefined) bucket.push({ match, rule: i, key });
+      else kept.set(signature, [{ match, rule: i }]);
       if (http) {
         const pm = prefixMatch(rule, i, match, j, `${path}.match[${j}]`);
         if (pm !== undefined) prefixMatches.push(pm);
       }
     });
     if (duplicates === matches.length)
-      report.warn(path, `virtualService rule ${name} not used (all matches used by prior rules)`);
+      report.warn(path, `virtualService rule ${name()} not used (all matches used by prior rules)`);
   });
 
   for (let a = 0; a < prefixMatches.length; a++) {

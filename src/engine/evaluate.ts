@@ -6,7 +6,15 @@ import type { IstioSchemas, SchemaMode } from '../schema/istio-schemas';
 import { resolveAction } from './enforcement';
 import { findExemption } from './exemptions';
 import { type PolicyContext, type PolicyFinding, policyApplies } from './policy';
-import type { DeadlineExceeded, EvaluationInput, ExemptedFinding, JudgedFinding, ObjectRef, Verdict } from './types';
+import type {
+  DeadlineExceeded,
+  EnforcementAction,
+  EvaluationInput,
+  ExemptedFinding,
+  JudgedFinding,
+  ObjectRef,
+  Verdict,
+} from './types';
 
 export interface EngineContext {
   schemas: IstioSchemas;
@@ -71,23 +79,51 @@ function runPolicy(
   }
 }
 
-const byKindCache = new WeakMap<EngineConfig, Map<string, ConfiguredPolicy[]>>();
+/**
+ * The finding without its severity, then its policy and action: what `const { severity, ...rest } = f` and
+ * `{ ...rest, policy, action }` build, key for key and in the same order (findings are plain objects without symbol
+ * keys). Object rest with an excluded key runs in V8's runtime, ~2 µs a finding against ~0.1 µs for this copy.
+ */
+function judgedFinding(f: PolicyFinding, policy: string, action: EnforcementAction): JudgedFinding {
+  const judged: Record<string, unknown> = {};
+  for (const k in f) {
+    if (k !== 'severity' && Object.hasOwn(f, k)) judged[k] = f[k as keyof PolicyFinding];
+  }
+  judged.policy = policy;
+  judged.action = action;
+  return judged as unknown as JudgedFinding;
+}
+
+/**
+ * The policies that judge a kind and operation, per configuration; keyed group, then kind, then operation, so that
+ * no key string is built per review.
+ */
+const byKindCache = new WeakMap<EngineConfig, Map<string, Map<string, Map<string, ConfiguredPolicy[]>>>>();
 function policiesFor(
   config: EngineConfig,
   group: string,
   kind: string,
   operation: EvaluationInput['operation'],
 ): ConfiguredPolicy[] {
-  let cache = byKindCache.get(config);
-  if (cache === undefined) {
-    cache = new Map();
-    byKindCache.set(config, cache);
+  let byGroup = byKindCache.get(config);
+  if (byGroup === undefined) {
+    byGroup = new Map();
+    byKindCache.set(config, byGroup);
   }
-  const key = `${group}/${kind}/${operation}`;
-  let list = cache.get(key);
+  let byKind = byGroup.get(group);
+  if (byKind === undefined) {
+    byKind = new Map();
+    byGroup.set(group, byKind);
+  }
+  let byOperation = byKind.get(kind);
+  if (byOperation === undefined) {
+    byOperation = new Map();
+    byKind.set(kind, byOperation);
+  }
+  let list = byOperation.get(operation);
   if (list === undefined) {
     list = config.policies.filter((c) => policyApplies(c.policy, group, kind, operation));
-    cache.set(key, list);
+    byOperation.set(operation, list);
   }
   return list;
 }
@@ -174,12 +210,8 @@ export function evaluate(input: EvaluationInput, ctx: EngineContext): Verdict {
     if (action === 'deny' && operation === 'UPDATE' && config.ratcheting && oldObject !== undefined) {
       preexisting = new Set(runPolicy(configured, oldObject, policyCtx).map((f) => f.path));
     }
-    for (const { severity, ...f } of findings) {
-      const judged: JudgedFinding = {
-        ...f,
-        policy: id,
-        action: severity === 'warning' && action === 'deny' ? 'warn' : action,
-      };
+    for (const f of findings) {
+      const judged = judgedFinding(f, id, f.severity === 'warning' && action === 'deny' ? 'warn' : action);
       if (exemption.note) judged.note = exemption.note;
       if (preexisting.has(f.path)) {
         judged.action = 'warn';

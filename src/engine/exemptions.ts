@@ -36,15 +36,30 @@ export function objectAnnotations(object: KubeObject): Record<string, string> {
   return stringRecord((object.metadata as Record<string, unknown> | undefined)?.annotations);
 }
 
+/**
+ * One annotation, as objectAnnotations(object)[key] would give it, without copying the whole map: stored objects
+ * carry kubectl's last-applied configuration and more, and every policy with findings asks.
+ */
+function annotation(object: KubeObject, key: string): string | undefined {
+  const annotations = (object.metadata as Record<string, unknown> | undefined)?.annotations;
+  if (annotations === null || typeof annotations !== 'object' || !Object.hasOwn(annotations, key)) return undefined;
+  const value = (annotations as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Does configuration or an annotation exempt this object from this policy, right now? */
 export function findExemption(s: ExemptionSubject, config: EngineConfig): ExemptionOutcome {
   let note: string | undefined;
-  const labels = objectLabels(s.object);
+  // Copied only for an exemption that selects by label.
+  let labels: Record<string, string> | undefined;
   for (const x of config.exemptions) {
     if (!(x.policies.includes('*') || x.policies.includes(s.policyId))) continue;
     if (!matchesAny(x.namespaces, s.namespace) || !matchesAny(x.names, s.name) || !matchesAny(x.kinds, s.kind))
       continue;
-    if (!matchesLabels(x.labels, labels)) continue;
+    if (x.labels !== undefined) {
+      labels ??= objectLabels(s.object);
+      if (!matchesLabels(x.labels, labels)) continue;
+    }
     if (x.until !== undefined && x.until.getTime() <= s.now.getTime()) {
       note = `the exemption at ${x.source} expired at ${x.until.toISOString()}`;
       continue;
@@ -62,8 +77,7 @@ export function findExemption(s: ExemptionSubject, config: EngineConfig): Exempt
 }
 
 function fromAnnotations(s: ExemptionSubject, config: EngineConfig): ExemptionOutcome {
-  const annotations = objectAnnotations(s.object);
-  const listed = annotations[EXEMPT_ANNOTATION];
+  const listed = annotation(s.object, EXEMPT_ANNOTATION);
   if (listed === undefined) return { exempt: false };
   const ids = listed.split(',').map((x) => x.trim());
   if (!ids.includes(s.policyId)) return { exempt: false };
@@ -73,8 +87,8 @@ function fromAnnotations(s: ExemptionSubject, config: EngineConfig): ExemptionOu
   if (settings.forbiddenPolicies.includes(s.policyId)) {
     return { exempt: false, note: `policy ${s.policyId} cannot be exempted by annotation; ask the platform team` };
   }
-  const untilText = annotations[EXEMPT_UNTIL_ANNOTATION];
-  const reason = annotations[EXEMPT_REASON_ANNOTATION];
+  const untilText = annotation(s.object, EXEMPT_UNTIL_ANNOTATION);
+  const reason = annotation(s.object, EXEMPT_REASON_ANNOTATION);
   if (untilText === undefined || !RFC3339.test(untilText) || Number.isNaN(Date.parse(untilText))) {
     return {
       exempt: false,

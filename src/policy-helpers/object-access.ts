@@ -35,6 +35,17 @@ export function dig(v: unknown, ...keys: string[]): unknown {
   return cur;
 }
 
+/** dig() with the keys as one list, for hot paths with fixed key lists (no rest-argument array per call). */
+export function digPath(v: unknown, keys: readonly string[]): unknown {
+  let cur = v;
+  for (let i = 0; i < keys.length; i++) {
+    const r = asRecord(cur);
+    if (r === undefined) return undefined;
+    cur = r[keys[i] as string];
+  }
+  return cur;
+}
+
 export function specOf(object: Json): Json {
   return asRecord(object.spec) ?? {};
 }

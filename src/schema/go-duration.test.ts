@@ -2,7 +2,7 @@
  * time.ParseDuration's documented behaviour and its own test table (src/time/time_test.go), with the results and
  * error texts Go 1.26 gives for them.
  */
-import { goTimeQuote, parseGoDuration } from './go-duration';
+import { goTimeQuote, parseGoDuration, parseGoDurationUncached } from './go-duration';
 
 const valid: Array<[string, bigint]> = [
   ['0', 0n],
@@ -80,6 +80,25 @@ describe('parseGoDuration', () => {
 
   test.each(invalid)('%j is refused: %s', (input, error) => {
     expect(parseGoDuration(input)).toEqual({ ok: false, error });
+  });
+});
+
+describe('parseGoDuration keeps outcomes by text', () => {
+  const texts = [...valid.map(([t]) => t), ...invalid.map(([t]) => t), `${'1'.repeat(70)}ns`, `${'1s'.repeat(40)}`];
+
+  test('gives the uncached answer the first time and every time after', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const t of texts) expect(parseGoDuration(t)).toEqual(parseGoDurationUncached(t));
+    }
+  });
+
+  test('stays right past the cache bound, on many generated texts', () => {
+    const units = ['ns', 'us', 'ms', 's', 'm', 'h', '', 'x'];
+    for (let i = 0; i < 3000; i++) {
+      const t = `${i % 7 === 0 ? '-' : ''}${(i * 7919) % 100000}${i % 3 === 0 ? `.${i % 1000}` : ''}${units[i % units.length]}`;
+      expect(parseGoDuration(t)).toEqual(parseGoDurationUncached(t));
+      expect(parseGoDuration(t)).toEqual(parseGoDurationUncached(t));
+    }
   });
 });
 

@@ -24,7 +24,29 @@ function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
 }
 
+/**
+ * Outcomes by input text. The same few durations (`5s`, `1500ms`, `24h`) are parsed over and over, by the CEL rules
+ * and by several policies for every review, and BigInt arithmetic makes each parse cost about a microsecond. Results
+ * are frozen because they are shared; bounded because the texts come from admitted objects.
+ */
+const outcomes = new Map<string, Readonly<GoDurationResult>>();
+const MAX_OUTCOMES = 512;
+const MAX_CACHED_LENGTH = 64;
+
 export function parseGoDuration(input: string): GoDurationResult {
+  let outcome = outcomes.get(input);
+  if (outcome === undefined) {
+    outcome = Object.freeze(parseGoDurationUncached(input));
+    if (input.length <= MAX_CACHED_LENGTH) {
+      if (outcomes.size >= MAX_OUTCOMES) outcomes.clear();
+      outcomes.set(input, outcome);
+    }
+  }
+  return outcome;
+}
+
+/** The parse itself, every time; exported so tests can compare it with the cached answers. */
+export function parseGoDurationUncached(input: string): GoDurationResult {
   const invalid = (): GoDurationResult => ({ ok: false, error: `time: invalid duration ${goTimeQuote(input)}` });
   let s = input;
   let neg = false;

@@ -35,6 +35,11 @@ const missingValidator = (kind: string) =>
 export class IstioSchemas {
   private readonly compiled = new Map<string, CompiledKind>();
   private offlineValidators: Validators | undefined;
+  /**
+   * `compiled` again, by the looked-up kind object, filled by validate(): every review is validated, and a
+   * `${group}/${kind}` key would be a new string to hash each time.
+   */
+  private readonly compiledByKind = new WeakMap<IstioKind, CompiledKind>();
 
   /**
    * `webhook`: `<Kind>` validators. `loadOffline`: the `<Kind>__strict` ones, loaded on the first offline
@@ -87,7 +92,11 @@ export class IstioSchemas {
     const { group, version } = parseApiVersion(apiVersion);
     const lookup = this.registry.lookup({ group, version, kind: kindName });
     if (!lookup.ok) return { served: false, reason: lookup.reason };
-    const compiled = this.compiled.get(`${group}/${kindName}`) as CompiledKind;
+    let compiled = this.compiledByKind.get(lookup.kind);
+    if (compiled === undefined) {
+      compiled = this.compiled.get(`${group}/${kindName}`) as CompiledKind;
+      this.compiledByKind.set(lookup.kind, compiled);
+    }
 
     // Appended one by one: `push(...list)` passes every error as an argument and overflows the stack for a list of
     // a hundred thousand wrong items (found by `npm run fuzz`).

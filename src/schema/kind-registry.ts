@@ -24,12 +24,21 @@ export interface GroupVersionKind {
 export type KindLookup = { ok: true; kind: IstioKind } | { ok: false; reason: string };
 
 export class KindRegistry {
-  private readonly byGroupKind = new Map<string, IstioKind>();
+  /**
+   * Group, then kind: every review is looked up (twice), and a `${group}/${kind}` key would be a new string to
+   * flatten and hash each time, where the group and kind strings of a review hash once.
+   */
+  private readonly byGroupKind = new Map<string, Map<string, IstioKind>>();
   private readonly byGroupResource = new Map<string, IstioKind>();
 
   constructor(readonly kinds: readonly IstioKind[]) {
     for (const k of kinds) {
-      this.byGroupKind.set(`${k.group}/${k.kind}`, k);
+      let byKind = this.byGroupKind.get(k.group);
+      if (byKind === undefined) {
+        byKind = new Map();
+        this.byGroupKind.set(k.group, byKind);
+      }
+      byKind.set(k.kind, k);
       this.byGroupResource.set(`${k.group}/${k.plural}`, k);
     }
   }
@@ -46,7 +55,7 @@ export class KindRegistry {
 
   /** Looks a kind up and explains, in words a user can act on, why it is not served. */
   lookup(gvk: GroupVersionKind): KindLookup {
-    const found = this.byGroupKind.get(`${gvk.group}/${gvk.kind}`);
+    const found = this.byGroupKind.get(gvk.group)?.get(gvk.kind);
     if (found === undefined) {
       const groupKinds = this.kinds.filter((k) => k.group === gvk.group).map((k) => k.kind);
       if (groupKinds.length === 0) {

@@ -28,6 +28,10 @@ function hasListTypes(schema: StructuralSchema, memo: WeakMap<StructuralSchema, 
 
 const memo = new WeakMap<StructuralSchema, boolean>();
 
+/**
+ * One path stack for the whole walk (pushed and popped), and children visited only when list types sit below
+ * them: this runs on every review, and most of an object has none.
+ */
 function walk(data: unknown, schema: StructuralSchema, path: PathSegment[], out: FieldError[]): void {
   if (!hasListTypes(schema, memo) || data === null || typeof data !== 'object') return;
   if (Array.isArray(data)) {
@@ -35,17 +39,29 @@ function walk(data: unknown, schema: StructuralSchema, path: PathSegment[], out:
     if (listType === 'set' || listType === 'map')
       checkUnique(data, listType, schema['x-kubernetes-list-map-keys'] ?? [], path, out);
     const items = schema.items;
-    if (items) {
-      for (let i = 0; i < data.length; i++) walk(data[i], items, [...path, index(i)], out);
+    if (items && hasListTypes(items, memo)) {
+      for (let i = 0; i < data.length; i++) {
+        path.push(index(i));
+        walk(data[i], items, path, out);
+        path.pop();
+      }
     }
     return;
   }
   const record = data as Record<string, unknown>;
-  for (const [name, value] of Object.entries(record)) {
+  for (const name of Object.keys(record)) {
     const prop = schema.properties?.[name];
-    if (prop) walk(value, prop, [...path, field(name)], out);
-    else if (typeof schema.additionalProperties === 'object')
-      walk(value, schema.additionalProperties, [...path, key(name)], out);
+    if (prop) {
+      if (!hasListTypes(prop, memo)) continue;
+      path.push(field(name));
+      walk(record[name], prop, path, out);
+      path.pop();
+    } else if (typeof schema.additionalProperties === 'object') {
+      if (!hasListTypes(schema.additionalProperties, memo)) continue;
+      path.push(key(name));
+      walk(record[name], schema.additionalProperties, path, out);
+      path.pop();
+    }
   }
 }
 

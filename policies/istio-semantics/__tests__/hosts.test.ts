@@ -144,3 +144,21 @@ describe("IP addresses and CIDR blocks (Go's net/netip)", () => {
     expect(validateIPSubnet('foo.bar')).toBe('foo.bar is not a valid IP');
   });
 });
+
+describe('label verdicts kept by domain', () => {
+  it('answer the same the first time, the next, and after more domains than are kept', () => {
+    const domains = [
+      'reviews.bookinfo.svc.cluster.local',
+      'a..b',
+      'x.123',
+      'ok.-bad-.com',
+      'istio.io.',
+      'y'.repeat(64),
+    ];
+    const first = domains.map((d) => [validateFQDN(d), validateWildcardDomain(`*.${d}`)]);
+    expect(first.flat().filter((v) => v !== undefined).length).toBeGreaterThan(0);
+    for (let i = 0; i < 1500; i++) expect(validateFQDN(`host-${i}.example.com`)).toBeUndefined();
+    expect(domains.map((d) => [validateFQDN(d), validateWildcardDomain(`*.${d}`)])).toEqual(first);
+    expect(validateFQDN('x.123')).toBe('domain name "x.123" invalid (top level domain "123" cannot be all-numeric)');
+  });
+});

@@ -12,6 +12,8 @@
  * with oldSelf unset; the Istio CRDs have none); ratcheting of unchanged values on update; and the typing of string
  * formats (date-time, duration and byte stay strings; no Istio rule reads such a field).
  * Rules with fieldPath, reason and messageExpression are honoured.
+ * Each rule site first asks its fast rule (fast-rules.ts: the common rule shapes as plain JavaScript over the JSON
+ * value), which answers only when sure; otherwise, and to word every failure, the @bufbuild/cel program runs.
  */
 import {
   type CelInput,
@@ -30,6 +32,7 @@ import { RE2JS } from '@bufbuild/re2';
 import { type FieldError, fieldError } from '../field-error';
 import { field, formatPath, index, key, type PathSegment } from '../field-path';
 import { parseGoDuration } from '../go-duration';
+import { compileFastRule, type FastRule, UNSURE } from './fast-rules';
 import { celDurationNanos, kubernetesCelFunctions } from './kubernetes-cel-library';
 
 export interface CelValidator {
@@ -69,7 +72,13 @@ const env = celEnv({
 type Program = (bindings: { self: CelInput }) => CelResult;
 
 export type CompiledExpression =
-  | { ok: true; program: Program; usesOldSelf: boolean }
+  | {
+      ok: true;
+      program: Program;
+      usesOldSelf: boolean;
+      /** The parsed expression, from which each rule site compiles its fast rule (fast-rules.ts). */
+      expr: Expr;
+    }
   | { ok: false; error: string; usesOldSelf: boolean };
 
 /**
@@ -105,7 +114,7 @@ function compileExpression(expression: string): CompiledExpression {
   const usesOldSelf = mentionsIdent(parsed.expr, 'oldSelf');
   try {
     const general: Program = plan(env, parsed);
-    return { ok: true, program: durationComparison(parsed.expr, general) ?? general, usesOldSelf };
+    return { ok: true, program: durationComparison(parsed.expr, general) ?? general, usesOldSelf, expr: parsed.expr };
   } catch (e) {
     return { ok: false, error: errorText(e), usesOldSelf };
   }
@@ -186,14 +195,14 @@ function celGoErrorText(message: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // How schema nodes present values to CEL (values.go UnstructuredToVal)
 
-type Shape =
+export type Shape =
   | { kind: 'string' | 'int' | 'double' | 'bool' | 'intOrString' | 'dynamic'; nullable: boolean }
   | ObjectShape
   | { kind: 'map'; nullable: boolean; values: Shape }
   | { kind: 'list'; nullable: boolean; items: Shape }
   | { kind: 'invalid'; nullable: boolean; reason: string };
 
-interface ObjectShape {
+export interface ObjectShape {
   kind: 'object';
   nullable: boolean;
   /** CEL field name (escaped, see escapeCelIdent) → property name. */
@@ -582,6 +591,11 @@ interface CompiledRule {
   readonly label: string;
   /** ruleMessageOrDefault: what a false result reports. */
   readonly failureDetail: string;
+  /**
+   * The rule compiled to plain JavaScript for this site's schema (see fast-rules.ts), on first use: undefined until
+   * then, null when it has none. Built lazily, like the node's shape, to keep start-up short.
+   */
+  fast: FastRule | null | undefined;
 }
 
 interface ValidatorNode {
@@ -605,12 +619,15 @@ export interface CompileCelOptions {
    * errors quote the schema type in both. Default: 'schemaType'.
    */
   failureValue?: 'schemaType' | 'value';
+  /** Whether rules may be answered by their fast rules (fast-rules.ts); off only to test them against the general path. */
+  fastRules?: boolean;
 }
 
 interface WalkContext {
   readonly path: PathSegment[];
   readonly errors: FieldError[];
   readonly quoteValue: boolean;
+  readonly fastRules: boolean;
 }
 
 export function compileCelValidator(schema: unknown, options: CompileCelOptions = {}): CelValidator {
@@ -618,10 +635,11 @@ export function compileCelValidator(schema: unknown, options: CompileCelOptions 
   const counter = { rules: 0 };
   const root = isRecord(schema) ? buildNode(schema, schema, true, cache, counter) : undefined;
   const quoteValue = options.failureValue === 'value';
+  const fastRules = options.fastRules ?? true;
   return {
     ruleCount: counter.rules,
     validate(object: unknown): FieldError[] {
-      const ctx: WalkContext = { path: [], errors: [], quoteValue };
+      const ctx: WalkContext = { path: [], errors: [], quoteValue, fastRules };
       if (root !== undefined) walk(root, object, ctx);
       return ctx.errors;
     },
@@ -720,6 +738,7 @@ function compileRule(raw: Record<string, unknown>, nodeSchema: Schema, cache: Ce
     reason: isReason(raw.reason) ? raw.reason : undefined,
     label,
     failureDetail: message !== '' ? message : `failed rule: ${rule.trim()}`,
+    fast: undefined,
   };
 }
 
@@ -810,34 +829,48 @@ const utf8 = new TextEncoder();
 
 function runRules(node: ValidatorNode, value: unknown, ctx: WalkContext): void {
   const { path, errors } = ctx;
+  // Converted for the general program only when a rule needs it: fast rules read the JSON value itself.
+  let converted = false;
   let self: CelInput = null;
   let conversionError: string | undefined;
-  try {
-    self = toCel(value, node.shape());
-  } catch (e) {
-    conversionError = errorText(e);
-  }
-  const invalid = (detail: string, at: readonly PathSegment[] = path): FieldError =>
-    fieldError('Invalid', formatPath(at), detail, 'cel', { value: node.typeName });
+  const convert = (): void => {
+    if (converted) return;
+    converted = true;
+    try {
+      self = toCel(value, node.shape());
+    } catch (e) {
+      conversionError = errorText(e);
+    }
+  };
 
   for (const rule of node.rules) {
     const { expression } = rule;
     // Transition rules need the old object, which admission of a new object does not have.
     if (expression.usesOldSelf) continue;
     if (!expression.ok) {
-      errors.push(invalid(`rule compile error: ${expression.error}`));
+      errors.push(invalidAt(node, path, `rule compile error: ${expression.error}`));
       continue;
     }
     if (rule.fieldPathError !== undefined) {
-      errors.push(invalid(`rule compile error: ${rule.fieldPathError}`));
+      errors.push(invalidAt(node, path, `rule compile error: ${rule.fieldPathError}`));
       continue;
     }
+    if (ctx.fastRules && rule.fast === undefined) rule.fast = compileFastRule(expression.expr, node.shape()) ?? null;
+    const answer = ctx.fastRules && rule.fast ? rule.fast(value) : UNSURE;
+    if (answer === true) continue;
+    convert();
     const result: Evaluation =
-      conversionError === undefined ? evaluate(expression.program, self) : { ok: false, error: conversionError };
+      conversionError !== undefined
+        ? { ok: false, error: conversionError }
+        : answer === false
+          ? { ok: true, value: false }
+          : evaluate(expression.program, self);
     if (!result.ok) {
       const text = celGoErrorText(result.error);
       errors.push(
-        invalid(
+        invalidAt(
+          node,
+          path,
           text.startsWith('no such overload')
             ? `'${text}': call arguments did not match a supported operator, function or macro signature for rule: ${rule.label}`
             : `${text} evaluating rule: ${rule.label}`,
@@ -856,6 +889,10 @@ function runRules(node: ValidatorNode, value: unknown, ctx: WalkContext): void {
         : { value };
     errors.push(errorForReason(rule.reason, formatPath(at), detail, shown));
   }
+}
+
+function invalidAt(node: ValidatorNode, path: readonly PathSegment[], detail: string): FieldError {
+  return fieldError('Invalid', formatPath(path), detail, 'cel', { value: node.typeName });
 }
 
 type Evaluation = { ok: true; value: unknown } | { ok: false; error: string };
