@@ -100,7 +100,7 @@ export function compileFastRule(expr: Expr, selfShape: Shape): FastRule | undefi
   return (value) => {
     const root = readSelf(value);
     if (root === UNSURE) return UNSURE;
-    // Evaluation is synchronous and never re-enters the same rule, but a fresh frame costs little and keeps it so.
+    // A frame per call (a few words) rather than one per rule: nothing can then leak from one evaluation into another.
     const frame: Frame = new Array(size);
     frame[0] = root;
     try {
