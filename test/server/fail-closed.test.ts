@@ -67,8 +67,9 @@ describe('safe failure policy: Ignore until the API server is seen reaching mesh
   it('once the API server reaches meshguard, the probe is denied with its nonce and the policy becomes Fail', async () => {
     api.webhook = { url: `${t.url}/validate`, ca: t.ca };
     await until(() => api.failurePolicy() === 'Fail', 10_000, 'failurePolicy Fail');
+    // The gauge is set when meshguard reads the PATCH's answer, a moment after the API (this fake) applied it.
+    await until(async () => (await metricValue(t, 'meshguard_webhook_fail_closed')) === 1, 5_000, 'the gauge at 1');
     expect(await metricValue(t, 'meshguard_reachability_probes_total', { result: 'reached' })).toBe(1);
-    expect(await metricValue(t, 'meshguard_webhook_fail_closed')).toBe(1);
     expect(t.logs.some((l) => /failurePolicy set to Fail/.test(String(l.msg)))).toBe(true);
     // Real writes are reviewed...
     const denied = await api.create('payments', peerAuth('PERMISSIVE'));
@@ -105,6 +106,7 @@ describe('safe failure policy: Ignore until the API server is seen reaching mesh
       10_000,
       'the promoter to notice',
     );
+    await until(async () => (await metricValue(t, 'meshguard_webhook_fail_closed')) === 0, 5_000, 'the gauge at 0');
     await new Promise((r) => setTimeout(r, 300));
     expect(api.failurePolicy()).toBe('Ignore');
     expect(probes()).toBe(posts);
