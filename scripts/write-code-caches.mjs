@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Writes V8's code cache beside each generated module (schemas/generated/*.js.v8-cache), which meshguard loads
-// through src/generated-code.ts: compiling those megabytes of ajv code is a large part of `serve`'s start-up.
-// Run last by `npm run build`, with the Node that will run meshguard (a cache from another V8 is refused, and the
-// module compiled as usual). The output is not committed.
+// Writes V8's code cache beside each generated module (schemas/generated/*.js.<flags>.v8-cache), which meshguard
+// loads through src/generated-code.ts: compiling those megabytes of ajv code is a large part of `serve`'s start-up.
+// Run last by `npm run build`, with the Node that will run meshguard. A cache is only valid under the Node options it
+// was made with, so this writes one for this process's options and, in a checkout, one for the NODE_OPTIONS of the
+// Dockerfile's runtime stage (which `npm run bench` starts meshguard with too). The image's build stage, which has
+// no Dockerfile, runs it again under the runtime's NODE_OPTIONS with --current-only. The output is not committed.
+//   node scripts/write-code-caches.mjs [--current-only]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const require = createRequire(import.meta.url);
-const { writeCodeCache } = require(join(root, 'dist/src/generated-code.js'));
+const { codeCacheFile, nodeFlagsKey, writeCodeCache } = require(join(root, 'dist/src/generated-code.js'));
 const generated = (file) => join(root, 'schemas/generated', file);
 
 const caches = [
@@ -18,7 +23,22 @@ const caches = [
   ['validators.js'],
   ['validators-strict.js'],
 ];
+const label = process.env.NODE_OPTIONS ? `NODE_OPTIONS=${process.env.NODE_OPTIONS}` : 'no NODE_OPTIONS';
 for (const [file, warm] of caches) {
   const bytes = writeCodeCache(generated(file), warm);
-  console.log(`write-code-caches: ${file}.v8-cache, ${Math.round(bytes / 1024)} KiB`);
+  const written = codeCacheFile(generated(file), nodeFlagsKey()).slice(root.length + 1);
+  console.log(`write-code-caches: ${written} (${label}), ${Math.round(bytes / 1024)} KiB`);
+}
+
+const dockerfile = join(root, 'Dockerfile');
+if (!process.argv.includes('--current-only') && existsSync(dockerfile)) {
+  const { runtimeStage } = await import('./runtime-stage-check.mjs');
+  const imageOptions = runtimeStage(readFileSync(dockerfile, 'utf8')).env.NODE_OPTIONS ?? '';
+  if (imageOptions !== (process.env.NODE_OPTIONS ?? '')) {
+    const child = spawnSync(process.execPath, [process.argv[1], '--current-only'], {
+      env: { ...process.env, NODE_OPTIONS: imageOptions },
+      stdio: 'inherit',
+    });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
 }

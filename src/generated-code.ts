@@ -6,13 +6,27 @@ import { Script } from 'node:vm';
 
 /**
  * The generated modules (schemas/generated/*.js, megabytes of ajv code) are loaded through V8's code cache, which
- * the build writes beside each one (`<file>.v8-cache`): compiling validators.js costs `serve` about 20 ms of
- * start-up, reading its cached bytecode a third of that.
+ * the build writes beside each one: compiling validators.js costs `serve` about 20 ms of start-up, reading its
+ * cached bytecode a third of that.
  *
  * V8 refuses a cache made by another V8 version or with other flags, but checks the source only by its length, so
  * the cache starts with the SHA-256 of the source it was made from; any doubt and the file is compiled as usual.
  */
-export const codeCacheFile = (file: string): string => `${file}.v8-cache`;
+
+/**
+ * Which Node and V8 options this process runs with, as a file-name key: a cache made under other flags is refused
+ * (the image runs with NODE_OPTIONS=--max-semi-space-size=2, a plain `node` without), so each set of flags has its
+ * own cache file. `default` when there are none.
+ */
+export function nodeFlagsKey(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string {
+  // Long options only, and not the script of -e/--eval or -p/--print: those change no code V8 generates.
+  const flags = [...execArgv, ...nodeOptions.split(/\s+/)]
+    .filter((f) => f.startsWith('--') && !/^--(eval|print)\b/.test(f))
+    .sort();
+  return flags.length === 0 ? 'default' : createHash('sha256').update(flags.join(' ')).digest('hex').slice(0, 16);
+}
+
+export const codeCacheFile = (file: string, flagsKey = nodeFlagsKey()): string => `${file}.${flagsKey}.v8-cache`;
 
 const DIGEST_BYTES = 32;
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmTemplate, only, REPO_ROOT, runHelm, TOOLS_TIMEOUT_MS } from '../support/helm';
 
@@ -24,6 +24,14 @@ const { stage, examples } = JSON.parse(
 beforeAll(() => {
   runHelm(['version']);
 }, TOOLS_TIMEOUT_MS);
+
+test("the build stage writes the code caches under the runtime stage's NODE_OPTIONS (V8 refuses them otherwise)", () => {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  expect(stage.env.NODE_OPTIONS).toBeDefined();
+  expect(dockerfile).toContain(
+    `RUN NODE_OPTIONS=${stage.env.NODE_OPTIONS} node scripts/write-code-caches.mjs --current-only`,
+  );
+});
 
 describe('the Dockerfile runtime stage', () => {
   test('production dependencies, the compiled code, the schemas and the policy READMEs (for explain), nothing else', () => {

@@ -2,15 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeCacheFile, loadGenerated } from '../../src/generated-code';
+import { codeCacheFile as cacheFileFor, loadGenerated, nodeFlagsKey } from '../../src/generated-code';
 import { packageRoot } from '../../src/package-root';
+
+/** The cache file of a plain `node` (no options), which inNode() runs. */
+const codeCacheFile = (file: string) => cacheFileFor(file, 'default');
 
 /** The built module, run by a plain node process: V8's code cache is only used in Node's main context. */
 const BUILT = join(__dirname, '../../dist/src/generated-code.js');
 
 function inNode(code: string): string {
+  const { NODE_OPTIONS: _none, ...env } = process.env;
   const r = spawnSync(process.execPath, ['-e', `const g = require(${JSON.stringify(BUILT)});\n${code}`], {
     encoding: 'utf8',
+    env,
   });
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout.trim();
@@ -52,6 +57,29 @@ describe("generated modules through V8's code cache", () => {
     expect(load(file)).toEqual(['absent', 42]);
   });
 
+  it('are cached per set of Node options, since V8 refuses a cache made under other flags', () => {
+    expect(nodeFlagsKey([], '')).toBe('default');
+    expect(nodeFlagsKey(['-e', 'code'], '')).toBe('default');
+    const small = nodeFlagsKey([], '--max-semi-space-size=2');
+    expect(small).toMatch(/^[0-9a-f]{16}$/);
+    expect(nodeFlagsKey(['--max-semi-space-size=2'], '')).toBe(small);
+    expect(nodeFlagsKey([], '--max-semi-space-size=4')).not.toBe(small);
+    // A process under other options finds no cache of its own and compiles the module as usual.
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--max-semi-space-size=2',
+        '-e',
+        `const g = require(${JSON.stringify(BUILT)});
+      const r = g.loadGenerated(${JSON.stringify(file)}); console.log(JSON.stringify([r.cache, r.exports.f()]))`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(JSON.parse(r.stdout)).toEqual(['absent', 42]);
+  });
+
   it('are required as usual outside the main context (jest), where the script would build objects of another realm', () => {
     const r = loadGenerated(file);
     expect(r.cache).toBe('not in the main context');
@@ -65,4 +93,21 @@ it('the build writes a code cache that V8 takes for each generated validator mod
     `console.log(['validators.js', 'validators-strict.js', 'config-validator.js'].map((f) => g.loadGenerated(${JSON.stringify(generated)} + '/' + f).cache).join(' '))`,
   );
   expect(used).toBe('used used used');
+});
+
+it("the build also writes one for the image's NODE_OPTIONS, which the image and the bench start meshguard with", () => {
+  const { stage } = JSON.parse(
+    spawnSync(process.execPath, [join(packageRoot(), 'scripts/runtime-stage-check.mjs'), '--print-stage'], {
+      encoding: 'utf8',
+    }).stdout,
+  ) as { stage: { env: Record<string, string> } };
+  const nodeOptions = stage.env.NODE_OPTIONS ?? '';
+  expect(nodeOptions).not.toBe('');
+  const validators = join(packageRoot(), 'schemas/generated/validators.js');
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `console.log(require(${JSON.stringify(BUILT)}).loadGenerated(${JSON.stringify(validators)}).cache)`],
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } },
+  );
+  expect(r.stdout.trim()).toBe('used');
 });
