@@ -12,4 +12,3 @@ export const Gauge = require('prom-client/lib/gauge') as typeof prom.Gauge;
 export type Gauge<T extends string = string> = prom.Gauge<T>;
 export const Histogram = require('prom-client/lib/histogram') as typeof prom.Histogram;
 export type Histogram<T extends string = string> = prom.Histogram<T>;
-export const collectDefaultMetrics = require('prom-client/lib/defaultMetrics') as typeof prom.collectDefaultMetrics;

@@ -180,6 +180,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   readiness.set('starting', false);
   promoter?.start();
+  setImmediate(() => metrics.registerProcessMetrics());
   logger.info(
     {
       url: `https://${hostForUrl}:${port}`,

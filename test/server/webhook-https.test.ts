@@ -220,6 +220,8 @@ describe('bad input gets a 4xx JSON error and leaves the server healthy', () => 
     const res = await validate(reviewFor(brokenDr));
     expect((res.json() as { response: { allowed: boolean } }).response.allowed).toBe(false);
     expect(await metricsText()).toMatch(/meshguard_request_errors_total\{reason="body_too_large"\} 1/);
+    // Registered just after start-up, off the path to /readyz.
+    expect(await metricsText()).toMatch(/^meshguard_process_cpu_seconds_total \d/m);
   });
 });
 
