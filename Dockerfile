@@ -19,8 +19,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 # V8 takes a code cache only under the options it was made with: write the generated modules' caches again under the
-# runtime stage's NODE_OPTIONS (keep the two equal; test/chart/runtime-stage.test.ts checks).
-RUN NODE_OPTIONS=--max-semi-space-size=2 node scripts/write-code-caches.mjs --current-only
+# runtime stage's NODE_OPTIONS and ENTRYPOINT flags (keep them equal; test/chart/runtime-stage.test.ts checks).
+RUN NODE_OPTIONS=--max-semi-space-size=2 node --no-memory-reducer scripts/write-code-caches.mjs --current-only
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -43,5 +43,8 @@ ENV MESHGUARD_TLS_KEY=/etc/meshguard/tls/tls.key
 # Any numeric non-root user works (nothing is written at run time); 65532 is the chart's runAsUser.
 USER 65532:65532
 EXPOSE 8443 9090
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# --no-memory-reducer: V8's memory reducer runs full collections once the process is idle, and the reviews after an
+# idle spell then ran ~25% slower for ~10 s (npm run bench, https section, rounds that follow an idle spell). A
+# webhook's traffic is idle spells and bursts; its heap is small and bounded (docs/operations.md, Memory).
+ENTRYPOINT ["node", "--no-memory-reducer", "dist/src/cli/main.js"]
 CMD ["serve"]

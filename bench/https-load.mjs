@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryCertificates } from './lib/certificates.mjs';
-import { benchDir, meshguardEnv, meshguardServeArgs, requireDist } from './lib/dist.mjs';
+import { benchDir, meshguardEnv, meshguardNodeArgs, meshguardServeArgs, requireDist } from './lib/dist.mjs';
 import { loadBenchObjects } from './lib/objects.mjs';
 import {
   cpuBusyBetween,
@@ -387,7 +387,7 @@ const section = {
           "done as meshguard does them; the targets are against plain 'bare', the second ratio is for scale",
       );
       notes.push(
-        `meshguard runs with the image's environment (Dockerfile ENV): ${
+        `meshguard runs as the image starts it: node ${meshguardNodeArgs().join(' ') || '(no flags)'}, environment ${
           Object.entries(meshguardEnv())
             .map(([k, v]) => `${k}=${v}`)
             .join(' ') || 'none'

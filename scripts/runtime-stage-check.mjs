@@ -122,6 +122,14 @@ export function runtimeStage(dockerfileText) {
   return { name: stage.name, image: stage.image, workdir, copies, env, user, npmCi: npmCommands[0], entrypoint, cmd };
 }
 
+/** The Node flags of an exec-form ENTRYPOINT `["node", <flags>..., <script>, ...]`. */
+export function entrypointNodeFlags(entrypoint) {
+  const [command, ...rest] = entrypoint;
+  if (command !== 'node') throw new Error(`Dockerfile: the ENTRYPOINT must start with node, not ${command}`);
+  const script = rest.findIndex((arg) => !arg.startsWith('-'));
+  return script === -1 ? rest : rest.slice(0, script);
+}
+
 /** .dockerignore patterns (the simple kind this repository uses: paths, `*` within one segment, no `!`). */
 function dockerignored(path, patterns) {
   return patterns.some((p) => {

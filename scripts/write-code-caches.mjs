@@ -2,9 +2,9 @@
 // Writes V8's code cache beside each generated module (schemas/generated/*.js.<flags>.v8-cache), which meshguard
 // loads through src/generated-code.ts: compiling those megabytes of ajv code is a large part of `serve`'s start-up.
 // Run last by `npm run build`, with the Node that will run meshguard. A cache is only valid under the Node options it
-// was made with, so this writes one for this process's options and, in a checkout, one for the NODE_OPTIONS of the
-// Dockerfile's runtime stage (which `npm run bench` starts meshguard with too). The image's build stage, which has
-// no Dockerfile, runs it again under the runtime's NODE_OPTIONS with --current-only. The output is not committed.
+// was made with, so this writes one for this process's options and, in a checkout, one for the Dockerfile runtime
+// stage's NODE_OPTIONS and ENTRYPOINT flags (which `npm run bench` starts meshguard with too). The image's build
+// stage, which has no Dockerfile, runs it again under those options with --current-only. Not committed.
 //   node scripts/write-code-caches.mjs [--current-only]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const caches = [
   ['validators.js'],
   ['validators-strict.js'],
 ];
-const label = process.env.NODE_OPTIONS ? `NODE_OPTIONS=${process.env.NODE_OPTIONS}` : 'no NODE_OPTIONS';
+const label = `${process.execArgv.join(' ') || 'no flags'}, ${process.env.NODE_OPTIONS ? `NODE_OPTIONS=${process.env.NODE_OPTIONS}` : 'no NODE_OPTIONS'}`;
 for (const [file, warm] of caches) {
   const bytes = writeCodeCache(generated(file), warm);
   const written = codeCacheFile(generated(file), nodeFlagsKey()).slice(root.length + 1);
@@ -32,10 +32,12 @@ for (const [file, warm] of caches) {
 
 const dockerfile = join(root, 'Dockerfile');
 if (!process.argv.includes('--current-only') && existsSync(dockerfile)) {
-  const { runtimeStage } = await import('./runtime-stage-check.mjs');
-  const imageOptions = runtimeStage(readFileSync(dockerfile, 'utf8')).env.NODE_OPTIONS ?? '';
-  if (imageOptions !== (process.env.NODE_OPTIONS ?? '')) {
-    const child = spawnSync(process.execPath, [process.argv[1], '--current-only'], {
+  const { entrypointNodeFlags, runtimeStage } = await import('./runtime-stage-check.mjs');
+  const stage = runtimeStage(readFileSync(dockerfile, 'utf8'));
+  const imageOptions = stage.env.NODE_OPTIONS ?? '';
+  const imageFlags = entrypointNodeFlags(stage.entrypoint);
+  if (nodeFlagsKey(imageFlags, imageOptions) !== nodeFlagsKey()) {
+    const child = spawnSync(process.execPath, [...imageFlags, process.argv[1], '--current-only'], {
       env: { ...process.env, NODE_OPTIONS: imageOptions },
       stdio: 'inherit',
     });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runtimeStage } from '../../scripts/runtime-stage-check.mjs';
+import { entrypointNodeFlags, runtimeStage } from '../../scripts/runtime-stage-check.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const benchDir = join(repoRoot, 'bench');
@@ -46,9 +46,18 @@ export function serveExtraArgs() {
   return [...(process.env.BENCH_CONFIG ? ['--config', process.env.BENCH_CONFIG] : []), ...extra];
 }
 
-/** Node flags for meshguard's process only (BENCH_NODE_ARGS, split on spaces), e.g. `--max-semi-space-size=4`. */
+/** The Dockerfile's runtime stage: its ENV lines and ENTRYPOINT, which the bench starts meshguard with. */
+function imageRuntime() {
+  return runtimeStage(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+}
+
+/**
+ * Node flags for meshguard's process: those of the image's ENTRYPOINT (`node <flags> dist/src/cli/main.js`), or
+ * BENCH_NODE_ARGS (split on spaces) instead when it is set, e.g. `--max-semi-space-size=4`.
+ */
 export function meshguardNodeArgs() {
-  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (process.env.BENCH_NODE_ARGS !== undefined) return process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  return entrypointNodeFlags(imageRuntime().entrypoint);
 }
 
 /**
@@ -84,7 +93,7 @@ export function meshguardServeArgs({ port, metricsPort, certs }) {
  * as it ships. BENCH_NODE_OPTIONS, when set, replaces NODE_OPTIONS (set it empty for none).
  */
 export function meshguardEnv() {
-  const { env } = runtimeStage(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  const { env } = imageRuntime();
   const out = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('MESHGUARD_TLS_')));
   if (process.env.BENCH_NODE_OPTIONS !== undefined) out.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
   return out;

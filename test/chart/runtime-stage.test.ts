@@ -25,11 +25,14 @@ beforeAll(() => {
   runHelm(['version']);
 }, TOOLS_TIMEOUT_MS);
 
-test("the build stage writes the code caches under the runtime stage's NODE_OPTIONS (V8 refuses them otherwise)", () => {
+test("the build stage writes the code caches under the runtime's NODE_OPTIONS and node flags (V8 refuses them otherwise)", () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
   expect(stage.env.NODE_OPTIONS).toBeDefined();
+  const [node, ...rest] = stage.entrypoint;
+  expect(node).toBe('node');
+  const flags = rest.slice(0, rest.indexOf('dist/src/cli/main.js'));
   expect(dockerfile).toContain(
-    `RUN NODE_OPTIONS=${stage.env.NODE_OPTIONS} node scripts/write-code-caches.mjs --current-only`,
+    `RUN NODE_OPTIONS=${stage.env.NODE_OPTIONS} ${['node', ...flags].join(' ')} scripts/write-code-caches.mjs --current-only`,
   );
 });
 
@@ -47,7 +50,7 @@ describe('the Dockerfile runtime stage', () => {
 
   test('a numeric non-root user, the server as entrypoint, reading its certificate where the chart mounts it', () => {
     expect(stage.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-    expect([...stage.entrypoint, ...stage.cmd]).toEqual(['node', 'dist/src/cli/main.js', 'serve']);
+    expect([...stage.entrypoint, ...stage.cmd]).toEqual(['node', '--no-memory-reducer', 'dist/src/cli/main.js', 'serve']);
     const container = (
       only(helmTemplate(), 'Deployment').spec as {
         template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } };

@@ -95,18 +95,23 @@ it('the build writes a code cache that V8 takes for each generated validator mod
   expect(used).toBe('used used used');
 });
 
-it("the build also writes one for the image's NODE_OPTIONS, which the image and the bench start meshguard with", () => {
+it("the build also writes one for the image's NODE_OPTIONS and node flags, which the image and the bench start meshguard with", () => {
   const { stage } = JSON.parse(
     spawnSync(process.execPath, [join(packageRoot(), 'scripts/runtime-stage-check.mjs'), '--print-stage'], {
       encoding: 'utf8',
     }).stdout,
-  ) as { stage: { env: Record<string, string> } };
+  ) as { stage: { env: Record<string, string>; entrypoint: string[] } };
   const nodeOptions = stage.env.NODE_OPTIONS ?? '';
+  const flags = stage.entrypoint.slice(1, stage.entrypoint.indexOf('dist/src/cli/main.js'));
   expect(nodeOptions).not.toBe('');
   const validators = join(packageRoot(), 'schemas/generated/validators.js');
   const r = spawnSync(
     process.execPath,
-    ['-e', `console.log(require(${JSON.stringify(BUILT)}).loadGenerated(${JSON.stringify(validators)}).cache)`],
+    [
+      ...flags,
+      '-e',
+      `console.log(require(${JSON.stringify(BUILT)}).loadGenerated(${JSON.stringify(validators)}).cache)`,
+    ],
     { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } },
   );
   expect(r.stdout.trim()).toBe('used');
