@@ -50,7 +50,12 @@ describe('the Dockerfile runtime stage', () => {
 
   test('a numeric non-root user, the server as entrypoint, reading its certificate where the chart mounts it', () => {
     expect(stage.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-    expect([...stage.entrypoint, ...stage.cmd]).toEqual(['node', '--no-memory-reducer', 'dist/src/cli/main.js', 'serve']);
+    expect([...stage.entrypoint, ...stage.cmd]).toEqual([
+      'node',
+      '--no-memory-reducer',
+      'dist/src/cli/main.js',
+      'serve',
+    ]);
     const container = (
       only(helmTemplate(), 'Deployment').spec as {
         template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } };
