@@ -1,5 +1,5 @@
 import type { Verdict } from '../engine/types';
-import type { AdmissionReviewRequest, AdmissionReviewResponse } from './types';
+import type { AdmissionReviewRequest, AdmissionReviewResponse, AdmissionStatus } from './types';
 import { denialMessage, sortFindings, warningLine } from './verdict-message';
 
 /** Builds the AdmissionReview the API server expects back: same apiVersion and kind, the request's uid. */
@@ -16,4 +16,13 @@ export function reviewResponse(review: AdmissionReviewRequest, verdict: Verdict)
     if (verdict.warnings.length > 0) response.warnings = sortFindings(verdict.warnings).map(warningLine);
   }
   return { apiVersion: review.apiVersion, kind: 'AdmissionReview', response };
+}
+
+/** A refusal that is not a policy verdict (a probe, an internal error, a deadline), answered to the request's uid. */
+export function refusalResponse(review: AdmissionReviewRequest, status: AdmissionStatus): AdmissionReviewResponse {
+  return {
+    apiVersion: review.apiVersion,
+    kind: 'AdmissionReview',
+    response: { uid: review.request.uid, allowed: false, status },
+  };
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { parseAdmissionReview } from '../admission/parse-review';
-import { reviewResponse } from '../admission/review-response';
+import { refusalResponse, reviewResponse } from '../admission/review-response';
 import type { AdmissionReviewRequest, AdmissionReviewResponse } from '../admission/types';
 import { describeObject } from '../admission/verdict-message';
 import { type EngineContext, evaluate } from '../engine/evaluate';
@@ -83,19 +83,11 @@ function answer(
     return { response, verdict };
   }
   return {
-    response: {
-      apiVersion: review.apiVersion,
-      kind: 'AdmissionReview',
-      response: {
-        uid: review.request.uid,
-        allowed: false,
-        status: {
-          code: 504,
-          reason: 'Timeout',
-          message: `${describeObject(verdict.object)} was not fully reviewed: ${what}. Denied, as configured (--on-deadline=deny); retry, and if it persists see meshguard's runbook (docs/operations.md)`,
-        },
-      },
-    },
+    response: refusalResponse(review, {
+      code: 504,
+      reason: 'Timeout',
+      message: `${describeObject(verdict.object)} was not fully reviewed: ${what}. Denied, as configured (--on-deadline=deny); retry, and if it persists see meshguard's runbook (docs/operations.md)`,
+    }),
     verdict: { ...verdict, allowed: false },
     reason: 'deadline',
   };
@@ -128,15 +120,9 @@ export const validateRoute: FastifyPluginCallback<ValidateRouteOptions> = (
     if (nonce !== undefined) {
       metrics.requests.inc({ kind: kindLabel, operation: req.operation, decision: 'probe' });
       request.log.info({ uid, user, nonce, namespace: clip(req.namespace ?? '') }, 'answered a reachability probe');
-      return reply.send({
-        apiVersion: review.apiVersion,
-        kind: 'AdmissionReview',
-        response: {
-          uid: req.uid,
-          allowed: false,
-          status: { code: 403, reason: 'Forbidden', message: probeDenialMessage(nonce) },
-        },
-      });
+      return reply.send(
+        refusalResponse(review, { code: 403, reason: 'Forbidden', message: probeDenialMessage(nonce) }),
+      );
     }
 
     const audit = (ref: ObjectRef | undefined) => ({
@@ -172,19 +158,13 @@ export const validateRoute: FastifyPluginCallback<ValidateRouteOptions> = (
         { ...audit(undefined), allowed: false, decision: 'denied', reason: 'internal_error', err },
         'admission denied: evaluation failed',
       );
-      return reply.send({
-        apiVersion: review.apiVersion,
-        kind: 'AdmissionReview',
-        response: {
-          uid: req.uid,
-          allowed: false,
-          status: {
-            code: 500,
-            reason: 'InternalError',
-            message: 'meshguard could not evaluate this object (internal error); see its logs',
-          },
-        },
-      });
+      return reply.send(
+        refusalResponse(review, {
+          code: 500,
+          reason: 'InternalError',
+          message: 'meshguard could not evaluate this object (internal error); see its logs',
+        }),
+      );
     }
     const { response, verdict, reason } = answer(review, evaluated, deadline);
     const decision = decisionOf(verdict);

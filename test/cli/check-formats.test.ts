@@ -1,11 +1,11 @@
 import '@microsoft/jest-sarif';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { policies } from '../../policies';
-import { CLI } from '../support/cli';
+import { CLI, writeFocusedConfig } from '../support/cli';
 
 /** Every output format of the built binary on the mixed folder (valid, denied, warned, non-Istio, broken YAML). */
 const FIXTURES = join(__dirname, '../fixtures/cli');
@@ -24,14 +24,7 @@ let dir: string;
 let focused: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'meshguard-formats-'));
-  focused = join(dir, 'focused.yaml');
-  const others = policies.filter((p) => p.id !== 'schema' && p.id !== 'mtls-mode');
-  writeFileSync(
-    focused,
-    others.length === 0
-      ? 'policies: {}\n'
-      : `policies:\n${others.map((p) => `  ${p.id}:\n    action: "off"\n`).join('')}`,
-  );
+  focused = writeFocusedConfig(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { policies } from '../../policies';
-import { CLI } from '../support/cli';
+import { CLI, writeFocusedConfig } from '../support/cli';
 
 /** `meshguard check` as a pipeline runs it: the built binary, in a subprocess, from the fixtures folder. */
 const FIXTURES = join(__dirname, '../fixtures/cli');
@@ -52,14 +51,7 @@ let dir: string;
 let focused: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'meshguard-check-'));
-  focused = join(dir, 'focused.yaml');
-  const others = policies.filter((p) => p.id !== 'schema' && p.id !== 'mtls-mode');
-  writeFileSync(
-    focused,
-    others.length === 0
-      ? 'policies: {}\n'
-      : `policies:\n${others.map((p) => `  ${p.id}:\n    action: "off"\n`).join('')}`,
-  );
+  focused = writeFocusedConfig(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -7,22 +6,9 @@ import { type RunningServer, startServer } from '../../src/server/start-server';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/certificates';
 import { eventually } from '../cluster/support/fake-source';
 import { peerAuth } from '../support/engine';
-import { httpsRequest, postJson } from '../support/https-client';
+import { httpGetText, httpsRequest, postJson } from '../support/https-client';
 import { reviewFor } from '../support/review';
 import { MountedConfigMap } from './support/mounted-config';
-
-const get = (url: string) =>
-  new Promise<string>((resolve, reject) => {
-    request(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
 
 describe('meshguard serve picks up configuration changes without a restart', () => {
   let server: RunningServer;
@@ -89,7 +75,7 @@ describe('meshguard serve picks up configuration changes without a restart', () 
     );
     expect(s.cluster).toMatchObject({ enabled: false });
 
-    const metrics = await get(server.metricsUrl as string);
+    const metrics = await httpGetText(server.metricsUrl as string);
     expect(metrics).toContain('meshguard_config_reloads_total{result="applied"} 1');
     expect(metrics).toContain('meshguard_config_reloads_total{result="rejected"} 1');
     expect(metrics).toContain('meshguard_config_generation 2');

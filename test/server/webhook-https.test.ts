@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { type HttpResult, httpsRequest, postJson } from '../support/https-client';
+import { type HttpResult, httpGetText, httpsRequest, postJson } from '../support/https-client';
 import { reviewFor } from '../support/review';
 import { type Served, serve } from '../support/test-server';
 
@@ -31,19 +30,7 @@ const brokenDr = {
   },
 };
 
-function metricsText(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    httpRequest(t.server.metricsUrl as string, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const metricsText = () => httpGetText(t.server.metricsUrl as string);
 
 describe('POST /validate over real HTTPS', () => {
   it('admits a valid object, echoing apiVersion, kind and uid', async () => {

@@ -1,5 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { policies } from '../../policies';
 
 /** The built CLI, run as users run it (`npm test` builds first). */
 export const CLI = join(__dirname, '../../dist/src/cli/main.js');
@@ -52,4 +54,20 @@ export function waitForExit(child: ChildProcessWithoutNullStreams, timeoutMs = 1
       resolve(code);
     });
   });
+}
+
+/**
+ * Writes `<dir>/focused.yaml`, a configuration with only `schema` and `mtls-mode` on, so that the CLI fixtures'
+ * verdicts do not move as policies are added; returns its path.
+ */
+export function writeFocusedConfig(dir: string): string {
+  const file = join(dir, 'focused.yaml');
+  const others = policies.filter((p) => p.id !== 'schema' && p.id !== 'mtls-mode');
+  writeFileSync(
+    file,
+    others.length === 0
+      ? 'policies: {}\n'
+      : `policies:\n${others.map((p) => `  ${p.id}:\n    action: "off"\n`).join('')}`,
+  );
+  return file;
 }

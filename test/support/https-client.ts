@@ -1,3 +1,4 @@
+import { request as plainRequest } from 'node:http';
 import { request } from 'node:https';
 
 export interface HttpResult {
@@ -35,5 +36,19 @@ export function postJson(url: string, ca: string | Buffer, body: unknown): Promi
     ca,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+  });
+}
+
+/** The body of a plain-HTTP GET, e.g. of meshguard's /metrics listener. */
+export function httpGetText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    plainRequest(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
   });
 }
