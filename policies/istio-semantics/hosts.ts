@@ -3,6 +3,7 @@
  * wildcard allowed only as the whole first label or as its prefix (`*`, `*.example.com`, `*foo.example.com`), no
  * all-numeric top-level domain, and the `namespace/host` form of Sidecar egress and Gateway server hosts.
  */
+import { boundedMemo } from '../../src/bounded-memo';
 import { isValidIP } from './ip';
 
 const DNS1123_LABEL_MAX = 63;
@@ -39,16 +40,7 @@ function dns1123Preconditions(name: string): string | undefined {
  * the check splits and tests each label. Bounded because the names come from admitted objects; a domain reaches
  * here only within the 255-character limit.
  */
-const labelVerdicts = new Map<string, string | undefined>();
-const MAX_LABEL_VERDICTS = 1024;
-
-function dns1123Labels(domain: string): string | undefined {
-  if (labelVerdicts.has(domain)) return labelVerdicts.get(domain);
-  const verdict = dns1123LabelsUncached(domain);
-  if (labelVerdicts.size >= MAX_LABEL_VERDICTS) labelVerdicts.clear();
-  labelVerdicts.set(domain, verdict);
-  return verdict;
-}
+const dns1123Labels = boundedMemo(dns1123LabelsUncached, { maxEntries: 1024 });
 
 function dns1123LabelsUncached(domain: string): string | undefined {
   const parts = domain.split('.');

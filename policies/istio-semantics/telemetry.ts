@@ -4,6 +4,7 @@
  * values); access logging providers and filters that parse as CEL.
  */
 import { parse as parseCel } from '@bufbuild/cel';
+import { boundedMemo } from '../../src/bounded-memo';
 import { asArray, asNumber, asRecord, asString, type Json } from '../../src/policy-helpers/object-access';
 import { keyPath, type Report } from './report';
 import { validatePolicySelection } from './target-refs';
@@ -19,19 +20,7 @@ function validateProviders(providers: unknown, path: string, report: Report): vo
  * Telemetry review, while a mesh carries only a few distinct filter texts. Bounded (and long texts not kept) because
  * the texts come from admitted objects.
  */
-const parseOutcomes = new Map<string, string | undefined>();
-const MAX_PARSE_OUTCOMES = 256;
-const MAX_CACHED_EXPRESSION_LENGTH = 1024;
-
-export function celParseError(expression: string): string | undefined {
-  if (parseOutcomes.has(expression)) return parseOutcomes.get(expression);
-  const outcome = parseOutcome(expression);
-  if (expression.length <= MAX_CACHED_EXPRESSION_LENGTH) {
-    if (parseOutcomes.size >= MAX_PARSE_OUTCOMES) parseOutcomes.clear();
-    parseOutcomes.set(expression, outcome);
-  }
-  return outcome;
-}
+export const celParseError = boundedMemo(parseOutcome, { maxEntries: 256, maxKeyLength: 1024 });
 
 function parseOutcome(expression: string): string | undefined {
   try {

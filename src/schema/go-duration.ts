@@ -1,3 +1,4 @@
+import { boundedMemo } from '../bounded-memo';
 /**
  * Go's `time.ParseDuration`, reproduced exactly (accepted inputs, rounding and error texts), because the API
  * server's CEL `duration()` is Go's parser: a value is only as valid here as it would be there.
@@ -29,21 +30,10 @@ function isDigit(c: string | undefined): boolean {
  * and by several policies for every review, and BigInt arithmetic makes each parse cost about a microsecond. Results
  * are frozen because they are shared; bounded because the texts come from admitted objects.
  */
-const outcomes = new Map<string, Readonly<GoDurationResult>>();
-const MAX_OUTCOMES = 512;
-const MAX_CACHED_LENGTH = 64;
-
-export function parseGoDuration(input: string): GoDurationResult {
-  let outcome = outcomes.get(input);
-  if (outcome === undefined) {
-    outcome = Object.freeze(parseGoDurationUncached(input));
-    if (input.length <= MAX_CACHED_LENGTH) {
-      if (outcomes.size >= MAX_OUTCOMES) outcomes.clear();
-      outcomes.set(input, outcome);
-    }
-  }
-  return outcome;
-}
+export const parseGoDuration: (input: string) => GoDurationResult = boundedMemo(
+  (input) => Object.freeze(parseGoDurationUncached(input)),
+  { maxEntries: 512, maxKeyLength: 64 },
+);
 
 /** The parse itself, every time; exported so tests can compare it with the cached answers. */
 export function parseGoDurationUncached(input: string): GoDurationResult {
