@@ -26,8 +26,6 @@ export interface AppOptions {
   clock?: () => number;
 }
 
-export { DEFAULT_BODY_LIMIT } from './defaults';
-
 /** The HTTPS webhook: POST /validate, /healthz, /readyz. Metrics are served on their own plain port (metrics-server.ts). */
 export function buildApp(options: AppOptions): FastifyInstance {
   const requireClientCertificate = options.tls.clientCaPem !== undefined;

@@ -20,8 +20,6 @@ import { Readiness } from './readiness';
 import { tlsOptions } from './tls-options';
 import type { DeadlineSettings } from './validate-route';
 
-export { DEFAULT_SHUTDOWN, type ShutdownSettings } from './defaults';
-
 export interface FailClosedSettings {
   webhookConfiguration: string;
   webhookName: string;
